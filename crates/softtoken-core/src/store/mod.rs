@@ -1,0 +1,112 @@
+//! Where tokens live: the [`TokenStore`] trait and its three stores.
+//!
+//! - [`keychain::KeychainStore`]: seeds in the OS keychain, metadata in a small JSON index file.
+//! - [`file::FileStore`]: everything in one encrypted vault file (see [`crate::vault`]).
+//! - [`memory::MemoryStore`]: in memory, for unit tests of the layers above.
+//!
+//! Every mutating call either completes or leaves the store exactly as it was: files are replaced atomically
+//! ([`atomic::write_atomic`]), and a keychain write is undone when the index write after it fails.
+
+pub mod atomic;
+pub mod file;
+pub mod keychain;
+pub mod memory;
+
+use crate::error::{Error, Result};
+use crate::otp::{Code, Hotp};
+use crate::seed::Seed;
+use crate::token::{NewToken, Token, TokenInfo};
+use crate::uri::OtpKind;
+
+/// A place tokens are kept. Implementations never put a seed into an error, a log line or a `Debug` string.
+pub trait TokenStore {
+    /// All tokens' metadata, oldest first.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    fn list(&self) -> Result<Vec<TokenInfo>>;
+
+    /// Stores a new token; `now` (Unix seconds) becomes its creation time.
+    ///
+    /// # Errors
+    /// [`Error::DuplicateToken`] when a token with the same serial is stored; storage errors otherwise. On error
+    /// nothing was stored.
+    fn add(&mut self, token: NewToken, now: u64) -> Result<TokenInfo>;
+
+    /// The seed of the token with internal id `id`.
+    ///
+    /// # Errors
+    /// [`Error::TokenNotFound`], [`Error::SeedMissing`], or a storage error.
+    fn seed(&self, id: &str) -> Result<Seed>;
+
+    /// Deletes the token with internal id `id`, seed included.
+    ///
+    /// # Errors
+    /// [`Error::TokenNotFound`] or a storage error; on error nothing was deleted.
+    fn remove(&mut self, id: &str) -> Result<()>;
+
+    /// Sets an HOTP token's next counter.
+    ///
+    /// # Errors
+    /// [`Error::TokenNotFound`] or a storage error.
+    fn set_counter(&mut self, id: &str, counter: u64) -> Result<()>;
+
+    /// The one token that `query` names (id, serial, `issuer:account`, issuer or account).
+    ///
+    /// # Errors
+    /// [`Error::TokenNotFound`] or [`Error::AmbiguousToken`].
+    fn find(&self, query: &str) -> Result<TokenInfo> {
+        let all = self.list()?;
+        if let Some(exact) = all.iter().find(|t| t.id == query.trim()) {
+            return Ok(exact.clone());
+        }
+        let mut hits: Vec<TokenInfo> = all.into_iter().filter(|t| t.matches(query)).collect();
+        match hits.len() {
+            0 => Err(Error::TokenNotFound { query: query.chars().take(64).collect() }),
+            1 => Ok(hits.remove(0)),
+            count => Err(Error::AmbiguousToken { query: query.chars().take(64).collect(), count }),
+        }
+    }
+
+    /// The token that `query` names, with its seed.
+    ///
+    /// # Errors
+    /// As [`TokenStore::find`] and [`TokenStore::seed`].
+    fn load(&self, query: &str) -> Result<Token> {
+        let info = self.find(query)?;
+        let seed = self.seed(&info.id)?;
+        Ok(Token::new(info, seed))
+    }
+
+    /// The code to show for the token `query` names at Unix time `now`. For HOTP this uses up the counter: the
+    /// stored counter is advanced before the code is returned, so a code is never shown twice.
+    ///
+    /// # Errors
+    /// As [`TokenStore::load`] and [`TokenStore::set_counter`].
+    fn next_code(&mut self, query: &str, now: u64) -> Result<(TokenInfo, Code)> {
+        let token = self.load(query)?;
+        match token.info.kind {
+            OtpKind::Totp { .. } => {
+                let code = token.code_at(now);
+                Ok((token.info, code))
+            }
+            OtpKind::Hotp { counter } => {
+                let code = Hotp::new(token.seed(), token.info.params()).code(counter);
+                self.set_counter(&token.info.id, counter.saturating_add(1))?;
+                let mut info = token.info;
+                info.kind = OtpKind::Hotp { counter: counter.saturating_add(1) };
+                Ok((info, code))
+            }
+        }
+    }
+}
+
+/// Refuses a second token with the same serial.
+pub(crate) fn check_duplicate(existing: &[TokenInfo], new: &NewToken) -> Result<()> {
+    if let Some(serial) = &new.serial {
+        if existing.iter().any(|t| t.serial.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(serial))) {
+            return Err(Error::DuplicateToken { what: format!("serial {}", crate::serial::display_serial(serial)) });
+        }
+    }
+    Ok(())
+}

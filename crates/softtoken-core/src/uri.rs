@@ -1,0 +1,215 @@
+//! `otpauth://` URIs (the Google Authenticator "Key URI format"), read leniently and written canonically.
+//!
+//! Rules (tested in `tests/uri.rs`):
+//! - Scheme and type are case-insensitive: `otpauth://totp/…`, `OTPAUTH://HOTP/…`.
+//! - The label is `issuer:account` or `account`; the colon may be written `%3A`, and spaces after it are dropped.
+//!   In the label, `%20` is a space and `+` is a literal plus (RFC 3986 paths: `alice+bank@example.jp` keeps its
+//!   plus). In the query, both `%20` and `+` are spaces (HTML form encoding, which most generators use).
+//! - **Issuer rule**: the `issuer` parameter wins. If the label also has a prefix and it differs, the parameter is
+//!   kept as the issuer and the label's prefix is dropped (Google's spec calls the parameter the authoritative one,
+//!   and Aegis and privacyIDEA agree). With no parameter, the label prefix is the issuer.
+//! - `secret` is required: base32, any case, with or without padding, spaces allowed; at least 80 bits.
+//! - `algorithm` (SHA1, SHA256, SHA512; default SHA1), `digits` (6-8; default 6), `period` (TOTP, default 30),
+//!   `counter` (required for HOTP), `serial` (optional, as privacyIDEA writes it). Unknown parameters (`image`,
+//!   `lock`, …) are ignored. A parameter we understand may appear only once.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::otp::{Algorithm, Digits, Params, Period};
+use crate::seed::Seed;
+
+/// Longest URI we read; real ones are under 300 characters.
+pub const MAX_URI_LEN: usize = 4096;
+
+/// Characters left as they are in labels and parameter values; everything else is percent-encoded (spaces as %20).
+const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
+
+/// TOTP or HOTP, with the moving factor's parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum OtpKind {
+    /// Time-based.
+    Totp {
+        /// Step length.
+        period: Period,
+    },
+    /// Counter-based.
+    Hotp {
+        /// The next counter value to use.
+        counter: u64,
+    },
+}
+
+impl Default for OtpKind {
+    fn default() -> Self {
+        OtpKind::Totp { period: Period::THIRTY }
+    }
+}
+
+/// Everything an `otpauth://` URI says about a token.
+#[derive(Debug)]
+pub struct OtpAuthUri {
+    /// TOTP or HOTP.
+    pub kind: OtpKind,
+    /// The bank or service, e.g. `しんきん銀行`.
+    pub issuer: Option<String>,
+    /// The account, e.g. the contract ID or an e-mail address. May be empty.
+    pub account: String,
+    /// The shared secret.
+    pub seed: Seed,
+    /// Algorithm and digits.
+    pub params: Params,
+    /// The issuer's serial number for the token, if it gave one.
+    pub serial: Option<String>,
+}
+
+impl OtpAuthUri {
+    /// Reads an `otpauth://` URI.
+    ///
+    /// # Errors
+    /// [`Error::BadUri`] for anything structural, [`Error::BadBase32`] / [`Error::SecretTooShort`] for the secret,
+    /// [`Error::BadAlgorithm`], [`Error::BadDigits`], [`Error::BadPeriod`] for the parameters.
+    pub fn parse(input: &str) -> Result<OtpAuthUri> {
+        let input = input.trim();
+        if input.len() > MAX_URI_LEN {
+            return Err(Error::bad_uri(format!("it is longer than {MAX_URI_LEN} characters")));
+        }
+        let rest = strip_prefix_ci(input, "otpauth://")
+            .ok_or_else(|| Error::bad_uri("it must start with otpauth://"))?;
+        let (kind_str, rest) = rest.split_once('/').unwrap_or((rest, ""));
+        let (kind_str, rest) = match kind_str.split_once('?') {
+            // `otpauth://totp?secret=…`: no label at all.
+            Some((k, q)) => (k, Cow::Owned(format!("?{q}"))),
+            None => (kind_str, Cow::Borrowed(rest)),
+        };
+        let is_totp = match kind_str.to_ascii_lowercase().as_str() {
+            "totp" => true,
+            "hotp" => false,
+            "" => return Err(Error::bad_uri("the type is missing: use otpauth://totp/… or otpauth://hotp/…")),
+            _ => return Err(Error::bad_uri("the type must be totp or hotp")),
+        };
+        let (label_raw, query) = rest.split_once('?').unwrap_or((&rest, ""));
+        let label_raw = label_raw.split('#').next().unwrap_or_default();
+        let query = query.split('#').next().unwrap_or_default();
+
+        let label = percent_decode_str(label_raw)
+            .decode_utf8()
+            .map_err(|_| Error::bad_uri("the label is not valid UTF-8 after percent-decoding"))?;
+        let (label_issuer, account) = match label.split_once(':') {
+            Some((i, a)) => (Some(i.trim().to_string()).filter(|s| !s.is_empty()), a.trim().to_string()),
+            None => (None, label.trim().to_string()),
+        };
+
+        let mut secret = None;
+        let mut issuer_param = None;
+        let mut algorithm = None;
+        let mut digits = None;
+        let mut period = None;
+        let mut counter = None;
+        let mut serial = None;
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match key.to_ascii_lowercase().as_str() {
+                "secret" => &mut secret,
+                "issuer" => &mut issuer_param,
+                "algorithm" => &mut algorithm,
+                "digits" => &mut digits,
+                "period" => &mut period,
+                "counter" => &mut counter,
+                "serial" => &mut serial,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(Error::bad_uri(format!("the parameter '{key}' appears more than once")));
+            }
+            *slot = Some(Zeroizing::new(value.into_owned()));
+        }
+
+        let secret = secret.ok_or_else(|| Error::bad_uri("the secret parameter is missing"))?;
+        let seed = Seed::from_base32(&secret)?;
+        let algorithm = match algorithm {
+            Some(a) => a.parse::<Algorithm>()?,
+            None => Algorithm::Sha1,
+        };
+        let digits = match digits {
+            Some(d) => Digits::new(parse_number(&d, "digits")?.try_into().unwrap_or(u32::MAX))?,
+            None => Digits::SIX,
+        };
+        let kind = if is_totp {
+            OtpKind::Totp {
+                period: match period {
+                    Some(p) => Period::new(parse_number(&p, "period")?)?,
+                    None => Period::THIRTY,
+                },
+            }
+        } else {
+            let c = counter.ok_or_else(|| Error::bad_uri("an hotp URI needs a counter parameter"))?;
+            OtpKind::Hotp { counter: parse_number(&c, "counter")? }
+        };
+        let issuer_param = issuer_param.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let issuer = issuer_param.or(label_issuer);
+        let serial = serial.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        Ok(OtpAuthUri { kind, issuer, account, seed, params: Params { algorithm, digits }, serial })
+    }
+
+    /// Writes the canonical URI: label `issuer:account` (each percent-encoded, spaces as `%20`), then `secret`,
+    /// `issuer`, `algorithm`, `digits`, `period` or `counter`, and `serial`. It contains the secret, so it is
+    /// returned in a buffer that is zeroized on drop.
+    #[must_use]
+    pub fn to_uri(&self) -> Zeroizing<String> {
+        let enc = |s: &str| utf8_percent_encode(s, KEEP).to_string();
+        let (kind, moving) = match self.kind {
+            OtpKind::Totp { period } => ("totp", format!("period={}", period.seconds())),
+            OtpKind::Hotp { counter } => ("hotp", format!("counter={counter}")),
+        };
+        let mut out = Zeroizing::new(String::with_capacity(160));
+        out.push_str("otpauth://");
+        out.push_str(kind);
+        out.push('/');
+        if let Some(issuer) = &self.issuer {
+            out.push_str(&enc(issuer));
+            out.push(':');
+        }
+        out.push_str(&enc(&self.account));
+        out.push_str("?secret=");
+        out.push_str(&self.seed.to_base32());
+        if let Some(issuer) = &self.issuer {
+            out.push_str("&issuer=");
+            out.push_str(&enc(issuer));
+        }
+        out.push_str("&algorithm=");
+        out.push_str(self.params.algorithm.as_str());
+        out.push_str(&format!("&digits={}&{moving}", self.params.digits.get()));
+        if let Some(serial) = &self.serial {
+            out.push_str("&serial=");
+            out.push_str(&enc(serial));
+        }
+        out
+    }
+}
+
+impl fmt::Display for OtpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OtpKind::Totp { .. } => f.write_str("totp"),
+            OtpKind::Hotp { .. } => f.write_str("hotp"),
+        }
+    }
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+}
+
+fn parse_number(value: &str, name: &str) -> Result<u64> {
+    value
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| Error::bad_uri(format!("the {name} parameter must be a whole number, not '{}'", value.chars().take(20).collect::<String>())))
+}
