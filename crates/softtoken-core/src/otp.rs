@@ -230,7 +230,9 @@ pub struct Generator {
 }
 
 impl Generator {
-    fn new(seed: &Seed, params: Params) -> Generator {
+    /// A generator for `seed`: TOTP time steps and HOTP counters are both its moving factor.
+    #[must_use]
+    pub fn new(seed: &Seed, params: Params) -> Generator {
         // Parameters were validated by our own types; totp-rs's RFC checks (128-bit minimum) are stricter than
         // the 80 bits real tokens use, so the non-checking constructor is the right one here. With a 1-second
         // step totp-rs's "time" is the moving factor itself, so TOTP steps and HOTP counters pass straight in.
