@@ -153,11 +153,9 @@ fn code(
         }
         return print_json(&out);
     }
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let mut out = stdout();
-    for step in gen_first..=last {
-        generator.write_code(step, &mut out)?;
-        out.write_all(b"\n")?;
-    }
+    generator.write_range(gen_first, a.count, threads, &mut out)?;
     out.flush()?;
     Ok(())
 }
