@@ -29,7 +29,7 @@ hyperfine --warmup 3 --runs 20 -N --output=null \
   -n "softtoken code --count 1000000" "$ST code --secret $SECRET_B32 --at 0 --count 1000000" \
   -n "oathtool --totp -w 999999" "oathtool --totp -w 999999 -N @0 $SECRET_HEX"
 
-SHOT=crates/softtoken-core/tests/fixtures/qr/screenshot-1920x1080.png
+SHOT=crates/softtoken-core/tests/fixtures/qr/screenshot.png
 if [ -f "$SHOT" ]; then
   peers=()
   command -v zbarimg >/dev/null && peers=(-n "zbarimg --raw -q" "zbarimg --raw -q $SHOT")
