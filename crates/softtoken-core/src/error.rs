@@ -29,6 +29,13 @@ pub enum Error {
         bits: usize,
     },
 
+    /// The secret is longer than any HMAC key softtoken accepts (1024 bytes).
+    #[error("the secret is too long: {bytes} bytes, at most 1024 are accepted")]
+    SecretTooLong {
+        /// How many bytes the secret had.
+        bytes: usize,
+    },
+
     /// The number of digits is outside 6 to 8.
     #[error("{digits} digits is not supported: a code has 6, 7 or 8 digits")]
     BadDigits {
@@ -198,6 +205,7 @@ impl Error {
         match self {
             Error::BadBase32 { .. } => "bad_base32",
             Error::SecretTooShort { .. } => "secret_too_short",
+            Error::SecretTooLong { .. } => "secret_too_long",
             Error::BadDigits { .. } => "bad_digits",
             Error::BadPeriod { .. } => "bad_period",
             Error::BadAlgorithm { .. } => "bad_algorithm",
@@ -224,11 +232,17 @@ impl Error {
     }
 
     pub(crate) fn bad_uri(reason: impl Into<String>) -> Self {
-        Error::BadUri { reason: reason.into() }
+        Error::BadUri {
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { action, path: path.into(), source }
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
     }
 }
 
@@ -239,33 +253,58 @@ mod tests {
     #[test]
     fn codes_are_unique_snake_case() {
         let samples = [
-            Error::BadBase32 { reason: String::new() },
+            Error::BadBase32 {
+                reason: String::new(),
+            },
             Error::SecretTooShort { bits: 0 },
+            Error::SecretTooLong { bytes: 0 },
             Error::BadDigits { digits: 0 },
             Error::BadPeriod { period: 0 },
             Error::BadAlgorithm { name: String::new() },
             Error::BadTime { seconds: 0 },
             Error::bad_uri(""),
-            Error::BadSerial { input: String::new(), reason: "" },
+            Error::BadSerial {
+                input: String::new(),
+                reason: "",
+            },
             Error::SerialCheckDigit { input: String::new() },
             Error::BadCodeFormat { digits: 6 },
-            Error::QrEncode { reason: String::new() },
-            Error::BadImage { reason: String::new() },
+            Error::QrEncode {
+                reason: String::new(),
+            },
+            Error::BadImage {
+                reason: String::new(),
+            },
             Error::NoQrCode,
             Error::TokenNotFound { query: String::new() },
-            Error::AmbiguousToken { query: String::new(), count: 2 },
+            Error::AmbiguousToken {
+                query: String::new(),
+                count: 2,
+            },
             Error::DuplicateToken { what: String::new() },
-            Error::KeychainUnavailable { reason: String::new() },
-            Error::Keychain { reason: String::new() },
+            Error::KeychainUnavailable {
+                reason: String::new(),
+            },
+            Error::Keychain {
+                reason: String::new(),
+            },
             Error::SeedMissing { id: String::new() },
-            Error::VaultCorrupt { path: PathBuf::new(), reason: String::new() },
+            Error::VaultCorrupt {
+                path: PathBuf::new(),
+                reason: String::new(),
+            },
             Error::WrongPassphrase { path: PathBuf::new() },
             Error::PassphraseRequired,
             Error::io("x", "", std::io::Error::other("x")),
-            Error::IndexCorrupt { path: PathBuf::new(), reason: String::new() },
+            Error::IndexCorrupt {
+                path: PathBuf::new(),
+                reason: String::new(),
+            },
         ];
         let mut codes: Vec<_> = samples.iter().map(Error::code).collect();
-        assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')));
+        assert!(codes.iter().all(|c| c
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')));
         codes.sort_unstable();
         let n = codes.len();
         codes.dedup();

@@ -37,5 +37,8 @@ pub use uri::{OtpAuthUri, OtpKind};
 /// Returns 0 if the clock is before 1970.
 #[must_use]
 pub fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }

@@ -56,13 +56,18 @@ impl FromStr for Algorithm {
 
     /// Accepts `SHA1`, `sha-256`, `HmacSHA512` and similar spellings.
     fn from_str(s: &str) -> Result<Self> {
-        let norm: String =
-            s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+        let norm: String = s
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_uppercase();
         match norm.strip_prefix("HMAC").unwrap_or(&norm) {
             "SHA1" => Ok(Algorithm::Sha1),
             "SHA256" => Ok(Algorithm::Sha256),
             "SHA512" => Ok(Algorithm::Sha512),
-            _ => Err(Error::BadAlgorithm { name: s.chars().take(32).collect() }),
+            _ => Err(Error::BadAlgorithm {
+                name: s.chars().take(32).collect(),
+            }),
         }
     }
 }
@@ -242,7 +247,10 @@ impl Generator {
             .with_step_duration(1)
             .with_secret(totp_rs::Secret::new(seed.expose().to_vec().into_boxed_slice()))
             .build_noncompliant();
-        Generator { inner, digits: params.digits }
+        Generator {
+            inner,
+            digits: params.digits,
+        }
     }
 
     /// The code for a counter value (HOTP) or a time-step number (TOTP).
@@ -297,10 +305,16 @@ impl Generator {
                 .map(|from| (from, CHUNK.min(end - from)))
                 .collect();
             let bufs: Vec<Vec<u8>> = std::thread::scope(|s| {
-                let handles: Vec<_> = round.iter().map(|&(from, n)| s.spawn(move || fill(from, n))).collect();
+                let handles: Vec<_> = round
+                    .iter()
+                    .map(|&(from, n)| s.spawn(move || fill(from, n)))
+                    .collect();
                 handles
                     .into_iter()
-                    .map(|h| h.join().map_err(|_| std::io::Error::other("a code-generating thread failed")))
+                    .map(|h| {
+                        h.join()
+                            .map_err(|_| std::io::Error::other("a code-generating thread failed"))
+                    })
                     .collect::<std::io::Result<_>>()
             })?;
             for b in &bufs {
@@ -314,7 +328,9 @@ impl Generator {
 
 impl fmt::Debug for Generator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Generator").field("digits", &self.digits).finish_non_exhaustive()
+        f.debug_struct("Generator")
+            .field("digits", &self.digits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -330,7 +346,11 @@ impl Totp {
     /// A TOTP generator for `seed`.
     #[must_use]
     pub fn new(seed: &Seed, params: Params, period: Period) -> Totp {
-        Totp { gen: Generator::new(seed, params), period, params }
+        Totp {
+            gen: Generator::new(seed, params),
+            period,
+            params,
+        }
     }
 
     /// The parameters.
@@ -381,7 +401,12 @@ impl Totp {
     #[must_use]
     pub fn verify(&self, code: &Code, unix_seconds: u64, window: u64) -> Option<u64> {
         let now = self.step_at(unix_seconds);
-        find_match(&self.gen, code, now.saturating_sub(window), now.saturating_add(window))
+        find_match(
+            &self.gen,
+            code,
+            now.saturating_sub(window),
+            now.saturating_add(window),
+        )
     }
 }
 
@@ -395,7 +420,9 @@ impl Hotp {
     /// An HOTP generator for `seed`.
     #[must_use]
     pub fn new(seed: &Seed, params: Params) -> Hotp {
-        Hotp { gen: Generator::new(seed, params) }
+        Hotp {
+            gen: Generator::new(seed, params),
+        }
     }
 
     /// The code for `counter`.
@@ -427,7 +454,9 @@ fn find_match(gen: &Generator, code: &Code, from: u64, to: u64) -> Option<u64> {
 /// # Errors
 /// [`Error::BadTime`] for times before 1970.
 pub fn unix_seconds(t: i64) -> Result<u64> {
-    u64::try_from(t).map_err(|_| Error::BadTime { seconds: i128::from(t) })
+    u64::try_from(t).map_err(|_| Error::BadTime {
+        seconds: i128::from(t),
+    })
 }
 
 #[cfg(test)]
@@ -440,7 +469,11 @@ mod tests {
 
     #[test]
     fn algorithm_spellings() {
-        for (s, a) in [("sha1", Algorithm::Sha1), ("SHA-256", Algorithm::Sha256), ("HmacSHA512", Algorithm::Sha512)] {
+        for (s, a) in [
+            ("sha1", Algorithm::Sha1),
+            ("SHA-256", Algorithm::Sha256),
+            ("HmacSHA512", Algorithm::Sha512),
+        ] {
             assert_eq!(s.parse::<Algorithm>().unwrap(), a);
         }
         assert_eq!("MD5".parse::<Algorithm>().unwrap_err().code(), "bad_algorithm");

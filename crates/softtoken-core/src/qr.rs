@@ -15,8 +15,9 @@ const PNG_MODULE_PX: u32 = 8;
 
 fn encode(text: &str) -> Result<QrCode> {
     // Medium error correction: what authenticator QR codes use; survives a scuffed screen or print.
-    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|e| Error::QrEncode { reason: e.to_string() })
+    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| Error::QrEncode {
+        reason: e.to_string(),
+    })
 }
 
 /// Renders `text` as a PNG with a 4-module quiet zone.
@@ -24,9 +25,15 @@ fn encode(text: &str) -> Result<QrCode> {
 /// # Errors
 /// [`Error::QrEncode`] when the text is too long for a QR code.
 pub fn render_png(text: &str) -> Result<Vec<u8>> {
-    let img = encode(text)?.render::<Luma<u8>>().module_dimensions(PNG_MODULE_PX, PNG_MODULE_PX).build();
+    let img = encode(text)?
+        .render::<Luma<u8>>()
+        .module_dimensions(PNG_MODULE_PX, PNG_MODULE_PX)
+        .build();
     let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png).map_err(|e| Error::QrEncode { reason: e.to_string() })?;
+    img.write_to(&mut out, ImageFormat::Png)
+        .map_err(|e| Error::QrEncode {
+            reason: e.to_string(),
+        })?;
     Ok(out.into_inner())
 }
 
@@ -51,16 +58,28 @@ pub fn render_svg(text: &str) -> Result<String> {
 pub fn decode(bytes: &[u8]) -> Result<Vec<String>> {
     let reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| Error::BadImage { reason: e.to_string() })?;
+        .map_err(|e| Error::BadImage {
+            reason: e.to_string(),
+        })?;
     match reader.format() {
         Some(ImageFormat::Png | ImageFormat::Jpeg) => {}
-        _ => return Err(Error::BadImage { reason: "not a PNG or JPEG file".into() }),
+        _ => {
+            return Err(Error::BadImage {
+                reason: "not a PNG or JPEG file".into(),
+            })
+        }
     }
-    let (w, h) = reader.into_dimensions().map_err(|e| Error::BadImage { reason: e.to_string() })?;
+    let (w, h) = reader.into_dimensions().map_err(|e| Error::BadImage {
+        reason: e.to_string(),
+    })?;
     if u64::from(w) * u64::from(h) > MAX_DECODE_PIXELS {
-        return Err(Error::BadImage { reason: format!("{w}×{h} is too large") });
+        return Err(Error::BadImage {
+            reason: format!("{w}×{h} is too large"),
+        });
     }
-    let img = image::load_from_memory(bytes).map_err(|e| Error::BadImage { reason: e.to_string() })?;
+    let img = image::load_from_memory(bytes).map_err(|e| Error::BadImage {
+        reason: e.to_string(),
+    })?;
     let luma = img.to_luma8();
     let (w, h) = (luma.width() as usize, luma.height() as usize);
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma.as_raw()[y * w + x]);
@@ -78,7 +97,17 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<String>> {
     if found.is_empty() {
         return Err(Error::NoQrCode);
     }
-    // Reading order: rows of codes top to bottom (codes whose tops are within 50 px share a row), then left to right.
-    found.sort_by_key(|((y, x), _)| (y / 50, *x));
+    // Reading order: rows of codes top to bottom (codes whose tops are within 50 px of the row's highest code
+    // share a row), then left to right. Each code is keyed by its row's top, so a row is never split at a
+    // multiple of 50 px.
+    found.sort_by_key(|((y, x), _)| (*y, *x));
+    let mut row_top = 0;
+    for (i, ((y, _), _)) in found.iter_mut().enumerate() {
+        if i == 0 || *y > row_top + 50 {
+            row_top = *y;
+        }
+        *y = row_top;
+    }
+    found.sort_by_key(|((y, x), _)| (*y, *x));
     Ok(found.into_iter().map(|(_, t)| t).collect())
 }

@@ -25,13 +25,15 @@ impl Seed {
     /// Wraps raw seed bytes, refusing seeds shorter than 80 bits.
     ///
     /// # Errors
-    /// [`Error::SecretTooShort`] if fewer than 10 bytes are given.
+    /// [`Error::SecretTooShort`] if fewer than 10 bytes are given, [`Error::SecretTooLong`] over 1024.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         if bytes.len() * 8 < MIN_SEED_BITS {
-            return Err(Error::SecretTooShort { bits: bytes.len() * 8 });
+            return Err(Error::SecretTooShort {
+                bits: bytes.len() * 8,
+            });
         }
         if bytes.len() > MAX_SEED_BYTES {
-            return Err(Error::BadBase32 { reason: format!("longer than {MAX_SEED_BYTES} bytes") });
+            return Err(Error::SecretTooLong { bytes: bytes.len() });
         }
         Ok(Seed(SecretBox::new(bytes.to_vec().into_boxed_slice())))
     }
@@ -74,19 +76,27 @@ impl Seed {
             }
         }
         if clean.is_empty() {
-            return Err(Error::BadBase32 { reason: "it is empty".into() });
+            return Err(Error::BadBase32 {
+                reason: "it is empty".into(),
+            });
         }
         // A base32 group of 8 characters is 5 bytes; lengths 1, 3 and 6 (mod 8) cannot end a valid encoding.
         if matches!(clean.len() % 8, 1 | 3 | 6) {
             return Err(Error::BadBase32 {
-                reason: format!("{} characters cannot be a complete base32 value (a character is missing or extra)", clean.len()),
+                reason: format!(
+                    "{} characters cannot be a complete base32 value (a character is missing or extra)",
+                    clean.len()
+                ),
             });
         }
-        let bytes = Zeroizing::new(
-            lenient_base32()
-                .decode(clean.as_bytes())
-                .map_err(|e| Error::BadBase32 { reason: format!("{}", e.kind) })?,
-        );
+        let bytes =
+            Zeroizing::new(
+                lenient_base32()
+                    .decode(clean.as_bytes())
+                    .map_err(|e| Error::BadBase32 {
+                        reason: format!("{}", e.kind),
+                    })?,
+            );
         Self::from_bytes(&bytes)
     }
 
@@ -165,7 +175,10 @@ mod tests {
     #[test]
     fn eighty_bits_accepted_seventy_five_refused() {
         assert_eq!(Seed::from_base32("JBSWY3DPEHPK3PXP").unwrap().len(), 10);
-        assert!(matches!(Seed::from_base32("JBSWY3DPEHPK3PX"), Err(Error::SecretTooShort { .. })));
+        assert!(matches!(
+            Seed::from_base32("JBSWY3DPEHPK3PX"),
+            Err(Error::SecretTooShort { .. })
+        ));
     }
 
     #[test]

@@ -12,7 +12,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, Result};
 
@@ -38,7 +37,9 @@ const DAMM: [[u8; 10]; 10] = [
 /// The Damm check digit of a string of ASCII digits.
 #[must_use]
 pub fn damm_check_digit(digits: &[u8]) -> u8 {
-    digits.iter().fold(0u8, |interim, d| DAMM[interim as usize][(d - b'0') as usize % 10])
+    digits
+        .iter()
+        .fold(0u8, |interim, d| DAMM[interim as usize][(d - b'0') as usize % 10])
 }
 
 /// A well-formed serial number with a valid check digit.
@@ -57,14 +58,22 @@ impl Serial {
     pub fn new(prefix: &str, number: u32) -> Result<Serial> {
         let prefix = prefix.to_ascii_uppercase();
         if prefix.len() != 4 || !prefix.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(Error::BadSerial { input: prefix, reason: "the prefix must be 4 letters A-Z" });
+            return Err(Error::BadSerial {
+                input: prefix,
+                reason: "the prefix must be 4 letters A-Z",
+            });
         }
         if number > MAX_NUMBER {
-            return Err(Error::BadSerial { input: number.to_string(), reason: "the number has more than 7 digits" });
+            return Err(Error::BadSerial {
+                input: number.to_string(),
+                reason: "the number has more than 7 digits",
+            });
         }
         let digits = format!("{number:07}");
         let check = damm_check_digit(digits.as_bytes());
-        Ok(Serial { canonical: format!("{prefix}{digits}{check}") })
+        Ok(Serial {
+            canonical: format!("{prefix}{digits}{check}"),
+        })
     }
 
     /// A random serial with `prefix`, from the OS RNG (the server checks it is unused).
@@ -83,11 +92,19 @@ impl Serial {
     pub fn parse(input: &str) -> Result<Serial> {
         let shown: String = input.chars().take(40).collect();
         let mut clean = String::with_capacity(12);
-        for ch in input.nfkc() {
+        for ch in input.chars().map(fold_width) {
             match ch {
                 // Separators people type: spaces, ASCII and Unicode hyphens and dashes, the katakana long mark
                 // that Japanese IMEs produce for '-'.
-                ' ' | '\t' | '-' | '_' | '.' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FC}' | '\u{FF70}' => {}
+                ' '
+                | '\t'
+                | '-'
+                | '_'
+                | '.'
+                | '\u{2010}'..='\u{2015}'
+                | '\u{2212}'
+                | '\u{30FC}'
+                | '\u{FF70}' => {}
                 c if c.is_ascii_alphanumeric() => clean.push(c.to_ascii_uppercase()),
                 _ => {
                     return Err(Error::BadSerial {
@@ -99,14 +116,23 @@ impl Serial {
         }
         let bytes = clean.as_bytes();
         if bytes.len() != 12 {
-            return Err(Error::BadSerial { input: shown, reason: "it does not have 12 letters and digits" });
+            return Err(Error::BadSerial {
+                input: shown,
+                reason: "it does not have 12 letters and digits",
+            });
         }
         let (prefix, digits) = bytes.split_at(4);
         if !prefix.iter().all(u8::is_ascii_uppercase) {
-            return Err(Error::BadSerial { input: shown, reason: "it must start with 4 letters" });
+            return Err(Error::BadSerial {
+                input: shown,
+                reason: "it must start with 4 letters",
+            });
         }
         if !digits.iter().all(u8::is_ascii_digit) {
-            return Err(Error::BadSerial { input: shown, reason: "the last 8 characters must be digits" });
+            return Err(Error::BadSerial {
+                input: shown,
+                reason: "the last 8 characters must be digits",
+            });
         }
         if damm_check_digit(digits) != 0 {
             return Err(Error::SerialCheckDigit { input: shown });
@@ -167,11 +193,24 @@ impl From<Serial> for String {
     }
 }
 
+/// Folds the full-width forms Japanese input methods type (`Ａ`-`Ｚ`, `ａ`-`ｚ`, `０`-`９`, `－`, the ideographic
+/// space, the small hyphen-minus, the no-break space) to ASCII. Deliberately narrower than NFKC, which would also read `①` or `²` as digits.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{3000}' | '\u{00A0}' => ' ',
+        '\u{FE63}' => '-',
+        _ => c,
+    }
+}
+
 /// Shows a serial the way screens do: grouped when it is one of ours, as given otherwise (a token imported from
 /// another issuer, e.g. privacyIDEA's `TOTP0001A2B3`, keeps its own form).
 #[must_use]
 pub fn display_serial(raw: &str) -> String {
-    Serial::parse(raw).map(|s| s.grouped()).unwrap_or_else(|_| raw.to_string())
+    Serial::parse(raw)
+        .map(|s| s.grouped())
+        .unwrap_or_else(|_| raw.to_string())
 }
 
 #[cfg(test)]
@@ -196,7 +235,12 @@ mod tests {
     #[test]
     fn japanese_input_forms() {
         let s = Serial::new("SKTN", 1_234_567).unwrap();
-        for typed in ["ＳＫＴＮ　１２３４　５６７１", "sktn-1234-5671", "ｓｋｔｎ－１２３４ー５６７１", " SKTN12345671 "] {
+        for typed in [
+            "ＳＫＴＮ　１２３４　５６７１",
+            "sktn-1234-5671",
+            "ｓｋｔｎ－１２３４ー５６７１",
+            " SKTN12345671 ",
+        ] {
             assert_eq!(Serial::parse(typed).unwrap(), s, "{typed}");
         }
     }
@@ -224,11 +268,17 @@ mod tests {
 
     #[test]
     fn refusals() {
-        assert_eq!(Serial::parse("SKTN 1234 5672").unwrap_err().code(), "serial_check_digit");
+        assert_eq!(
+            Serial::parse("SKTN 1234 5672").unwrap_err().code(),
+            "serial_check_digit"
+        );
         assert_eq!(Serial::parse("SKTN 1234 567").unwrap_err().code(), "bad_serial");
         assert_eq!(Serial::parse("1234 1234 5671").unwrap_err().code(), "bad_serial");
         assert_eq!(Serial::parse("SKTN 1234 567A").unwrap_err().code(), "bad_serial");
         assert_eq!(Serial::parse("SKTN/1234/5671").unwrap_err().code(), "bad_serial");
+        // Circled and superscript digits are not digits a person types into a serial field.
+        assert_eq!(Serial::parse("SKTN 1234 567①").unwrap_err().code(), "bad_serial");
+        assert_eq!(Serial::parse("SKTN 1234 567¹").unwrap_err().code(), "bad_serial");
         assert!(Serial::new("SKT", 1).is_err());
         assert!(Serial::new("SKTN", 10_000_000).is_err());
     }

@@ -49,7 +49,10 @@ impl TokenInfo {
     /// The code parameters.
     #[must_use]
     pub fn params(&self) -> Params {
-        Params { algorithm: self.algorithm, digits: self.digits }
+        Params {
+            algorithm: self.algorithm,
+            digits: self.digits,
+        }
     }
 
     /// Whether `query` names this token: its id, its serial (in any typed form), `issuer:account`, the issuer
@@ -64,13 +67,17 @@ impl TokenInfo {
             return true;
         }
         if let Some(serial) = &self.serial {
-            let canonical_q = Serial::parse(q).map(String::from).unwrap_or_else(|_| q.to_string());
+            let canonical_q = Serial::parse(q)
+                .map(String::from)
+                .unwrap_or_else(|_| q.to_string());
             if serial.eq_ignore_ascii_case(&canonical_q) {
                 return true;
             }
         }
         let eq = |a: &str| a.to_lowercase() == q.to_lowercase();
-        eq(&self.name()) || self.issuer.as_deref().is_some_and(eq) || (!self.account.is_empty() && eq(&self.account))
+        eq(&self.name())
+            || self.issuer.as_deref().is_some_and(eq)
+            || (!self.account.is_empty() && eq(&self.account))
     }
 }
 
@@ -94,7 +101,14 @@ pub struct NewToken {
 impl From<OtpAuthUri> for NewToken {
     fn from(u: OtpAuthUri) -> NewToken {
         let serial = u.serial.map(|s| Serial::parse(&s).map(String::from).unwrap_or(s));
-        NewToken { issuer: u.issuer, account: u.account, serial, kind: u.kind, params: u.params, seed: u.seed }
+        NewToken {
+            issuer: u.issuer,
+            account: u.account,
+            serial,
+            kind: u.kind,
+            params: u.params,
+            seed: u.seed,
+        }
     }
 }
 
@@ -106,7 +120,12 @@ impl NewToken {
             id: new_id(),
             issuer: self.issuer.clone(),
             account: self.account.clone(),
-            serial: self.serial.clone(),
+            // Our serials are stored canonical (however they were typed) so that every lookup form finds them.
+            serial: self.serial.as_deref().map(|s| {
+                Serial::parse(s)
+                    .map(String::from)
+                    .unwrap_or_else(|_| s.to_string())
+            }),
             kind: self.kind,
             algorithm: self.params.algorithm,
             digits: self.params.digits,
@@ -149,7 +168,9 @@ impl Token {
     #[must_use]
     pub fn code_at(&self, unix_seconds: u64) -> Code {
         match self.info.kind {
-            OtpKind::Totp { period } => Totp::new(&self.seed, self.info.params(), period).code_at(unix_seconds),
+            OtpKind::Totp { period } => {
+                Totp::new(&self.seed, self.info.params(), period).code_at(unix_seconds)
+            }
             OtpKind::Hotp { counter } => Hotp::new(&self.seed, self.info.params()).code(counter),
         }
     }

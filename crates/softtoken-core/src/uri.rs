@@ -3,6 +3,9 @@
 //! Rules (tested in `tests/uri.rs`):
 //! - Scheme and type are case-insensitive: `otpauth://totp/…`, `OTPAUTH://HOTP/…`.
 //! - The label is `issuer:account` or `account`; the colon may be written `%3A`, and spaces after it are dropped.
+//!   A literal `:` is the separator if there is one, so that an issuer containing a colon can be written as
+//!   `A%3AB:account`; only a label without a literal `:` is split at its first `%3A`. (`to_uri` always writes a
+//!   literal separator, and writes `:account` when there is no issuer but the account contains a colon.)
 //!   In the label, `%20` is a space and `+` is a literal plus (RFC 3986 paths: `alice+bank@example.jp` keeps its
 //!   plus). In the query, both `%20` and `+` are spaces (HTML form encoding, which most generators use).
 //! - **Issuer rule**: the `issuer` parameter wins. If the label also has a prefix and it differs, the parameter is
@@ -28,7 +31,12 @@ use crate::seed::Seed;
 pub const MAX_URI_LEN: usize = 4096;
 
 /// Characters left as they are in labels and parameter values; everything else is percent-encoded (spaces as %20).
-const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
+const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
 
 /// TOTP or HOTP, with the moving factor's parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +56,9 @@ pub enum OtpKind {
 
 impl Default for OtpKind {
     fn default() -> Self {
-        OtpKind::Totp { period: Period::THIRTY }
+        OtpKind::Totp {
+            period: Period::THIRTY,
+        }
     }
 }
 
@@ -78,33 +88,52 @@ impl OtpAuthUri {
     pub fn parse(input: &str) -> Result<OtpAuthUri> {
         let input = input.trim();
         if input.len() > MAX_URI_LEN {
-            return Err(Error::bad_uri(format!("it is longer than {MAX_URI_LEN} characters")));
+            return Err(Error::bad_uri(format!(
+                "it is longer than {MAX_URI_LEN} characters"
+            )));
         }
         let rest = strip_prefix_ci(input, "otpauth://")
             .ok_or_else(|| Error::bad_uri("it must start with otpauth://"))?;
-        let (kind_str, rest) = rest.split_once('/').unwrap_or((rest, ""));
-        let (kind_str, rest) = match kind_str.split_once('?') {
-            // `otpauth://totp?secret=…`: no label at all.
-            Some((k, q)) => (k, Cow::Owned(format!("?{q}"))),
-            None => (kind_str, Cow::Borrowed(rest)),
-        };
+        // The type ends at the first '/' (a label follows) or '?' (`otpauth://totp?secret=…`: no label at all); a
+        // '/' later in the query, e.g. in an `image` URL, is not a label separator.
+        let (kind_str, rest) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+        let rest = rest.strip_prefix('/').unwrap_or(rest);
         let is_totp = match kind_str.to_ascii_lowercase().as_str() {
             "totp" => true,
             "hotp" => false,
-            "" => return Err(Error::bad_uri("the type is missing: use otpauth://totp/… or otpauth://hotp/…")),
+            "" => {
+                return Err(Error::bad_uri(
+                    "the type is missing: use otpauth://totp/… or otpauth://hotp/…",
+                ))
+            }
             _ => return Err(Error::bad_uri("the type must be totp or hotp")),
         };
-        let (label_raw, query) = rest.split_once('?').unwrap_or((&rest, ""));
+        let (label_raw, query) = rest.split_once('?').unwrap_or((rest, ""));
         let label_raw = label_raw.split('#').next().unwrap_or_default();
         let query = query.split('#').next().unwrap_or_default();
 
-        let label = percent_decode_str(label_raw)
-            .decode_utf8()
-            .map_err(|_| Error::bad_uri("the label is not valid UTF-8 after percent-decoding"))?;
-        let (label_issuer, account) = match label.split_once(':') {
-            Some((i, a)) => (Some(i.trim().to_string()).filter(|s| !s.is_empty()), a.trim().to_string()),
-            None => (None, label.trim().to_string()),
+        let decode = |part: &str| {
+            percent_decode_str(part)
+                .decode_utf8()
+                .map(Cow::into_owned)
+                .map_err(|_| Error::bad_uri("the label is not valid UTF-8 after percent-decoding"))
         };
+        // Split at a literal ':' before decoding, so that a '%3A' inside the issuer stays in the issuer; without
+        // one, at the first '%3A'.
+        let (label_issuer, account) = match label_raw.split_once(':') {
+            Some((i, a)) => (Some(decode(i)?), decode(a)?),
+            None => {
+                let label = decode(label_raw)?;
+                match label.split_once(':') {
+                    Some((i, a)) => (Some(i.to_string()), a.to_string()),
+                    None => (None, label),
+                }
+            }
+        };
+        let label_issuer = label_issuer
+            .map(|i| i.trim().to_string())
+            .filter(|s| !s.is_empty());
+        let account = account.trim().to_string();
 
         let mut secret = None;
         let mut issuer_param = None;
@@ -125,7 +154,9 @@ impl OtpAuthUri {
                 _ => continue,
             };
             if slot.is_some() {
-                return Err(Error::bad_uri(format!("the parameter '{key}' appears more than once")));
+                return Err(Error::bad_uri(format!(
+                    "the parameter '{key}' appears more than once"
+                )));
             }
             *slot = Some(Zeroizing::new(value.into_owned()));
         }
@@ -149,12 +180,23 @@ impl OtpAuthUri {
             }
         } else {
             let c = counter.ok_or_else(|| Error::bad_uri("an hotp URI needs a counter parameter"))?;
-            OtpKind::Hotp { counter: parse_number(&c, "counter")? }
+            OtpKind::Hotp {
+                counter: parse_number(&c, "counter")?,
+            }
         };
-        let issuer_param = issuer_param.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let issuer_param = issuer_param
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
         let issuer = issuer_param.or(label_issuer);
         let serial = serial.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        Ok(OtpAuthUri { kind, issuer, account, seed, params: Params { algorithm, digits }, serial })
+        Ok(OtpAuthUri {
+            kind,
+            issuer,
+            account,
+            seed,
+            params: Params { algorithm, digits },
+            serial,
+        })
     }
 
     /// Writes the canonical URI: label `issuer:account` (each percent-encoded, spaces as `%20`), then `secret`,
@@ -173,6 +215,9 @@ impl OtpAuthUri {
         out.push('/');
         if let Some(issuer) = &self.issuer {
             out.push_str(&enc(issuer));
+            out.push(':');
+        } else if self.account.contains(':') {
+            // An empty issuer prefix, so that the account's own (encoded) colon is not read as the separator.
             out.push(':');
         }
         out.push_str(&enc(&self.account));
@@ -208,8 +253,10 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 fn parse_number(value: &str, name: &str) -> Result<u64> {
-    value
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| Error::bad_uri(format!("the {name} parameter must be a whole number, not '{}'", value.chars().take(20).collect::<String>())))
+    value.trim().parse::<u64>().map_err(|_| {
+        Error::bad_uri(format!(
+            "the {name} parameter must be a whole number, not '{}'",
+            value.chars().take(20).collect::<String>()
+        ))
+    })
 }

@@ -47,13 +47,22 @@ pub struct KdfParams {
 impl Default for KdfParams {
     /// OWASP's Argon2id recommendation (19 MiB, 2 passes, 1 lane): about 50 ms on a phone-class core.
     fn default() -> Self {
-        KdfParams { m_kib: 19 * 1024, t: 2, p: 1 }
+        KdfParams {
+            m_kib: 19 * 1024,
+            t: 2,
+            p: 1,
+        }
     }
 }
 
 impl KdfParams {
     fn check(self) -> Result<ArgonParams, VaultError> {
-        if !(8..=1024 * 1024).contains(&self.m_kib) || !(1..=64).contains(&self.t) || !(1..=16).contains(&self.p) {
+        // Bounds on what a file may ask for, so a crafted vault cannot make opening it take minutes or gigabytes:
+        // 256 MiB, 16 passes, 8 lanes are far above any setting softtoken writes (19 MiB, 2, 1).
+        if !(8..=256 * 1024).contains(&self.m_kib)
+            || !(1..=16).contains(&self.t)
+            || !(1..=8).contains(&self.p)
+        {
             return Err(VaultError::Corrupt(format!(
                 "Argon2id parameters m={} KiB, t={}, p={} are out of bounds",
                 self.m_kib, self.t, self.p
@@ -110,14 +119,19 @@ impl VaultKey {
     pub fn for_existing(passphrase: &SecretString, vault: &[u8]) -> Result<VaultKey, VaultError> {
         match parse_header(vault)?.0 {
             KeyKind::Argon2id { params, salt } => derive(passphrase, params, salt),
-            KeyKind::Raw => Err(VaultError::Corrupt("this vault is opened with a keychain key, not a passphrase".into())),
+            KeyKind::Raw => Err(VaultError::Corrupt(
+                "this vault is opened with a keychain key, not a passphrase".into(),
+            )),
         }
     }
 
     /// A raw 256-bit key (kept in the OS keychain by the caller).
     #[must_use]
     pub fn from_raw(key: &[u8; 32]) -> VaultKey {
-        VaultKey { key: Zeroizing::new(*key), kind: KeyKind::Raw }
+        VaultKey {
+            key: Zeroizing::new(*key),
+            kind: KeyKind::Raw,
+        }
     }
 
     /// Whether the vault bytes were written with a passphrase (as opposed to a raw key).
@@ -129,13 +143,20 @@ impl VaultKey {
     }
 }
 
-fn derive(passphrase: &SecretString, params: KdfParams, salt: [u8; SALT_LEN]) -> Result<VaultKey, VaultError> {
+fn derive(
+    passphrase: &SecretString,
+    params: KdfParams,
+    salt: [u8; SALT_LEN],
+) -> Result<VaultKey, VaultError> {
     let argon = Argon2::new(argon2::Algorithm::Argon2id, Version::V0x13, params.check()?);
     let mut key = Zeroizing::new([0u8; 32]);
     argon
         .hash_password_into(passphrase.expose_secret().as_bytes(), &salt, key.as_mut())
         .map_err(|e| VaultError::Corrupt(e.to_string()))?;
-    Ok(VaultKey { key, kind: KeyKind::Argon2id { params, salt } })
+    Ok(VaultKey {
+        key,
+        kind: KeyKind::Argon2id { params, salt },
+    })
 }
 
 fn header_bytes(kind: &KeyKind, nonce: &[u8; NONCE_LEN]) -> Vec<u8> {
@@ -160,7 +181,9 @@ fn header_bytes(kind: &KeyKind, nonce: &[u8; NONCE_LEN]) -> Vec<u8> {
 fn parse_header(bytes: &[u8]) -> Result<(KeyKind, usize, [u8; NONCE_LEN]), VaultError> {
     let short = || VaultError::Corrupt("the file is cut short".into());
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(VaultError::Corrupt("it does not start with the softtoken vault signature".into()));
+        return Err(VaultError::Corrupt(
+            "it does not start with the softtoken vault signature".into(),
+        ));
     }
     let version = *bytes.get(8).ok_or_else(short)?;
     if version != VERSION {
@@ -169,20 +192,36 @@ fn parse_header(bytes: &[u8]) -> Result<(KeyKind, usize, [u8; NONCE_LEN]), Vault
         )));
     }
     let u32_at = |o: usize| -> Result<u32, VaultError> {
-        let b: [u8; 4] = bytes.get(o..o + 4).ok_or_else(short)?.try_into().map_err(|_| short())?;
+        let b: [u8; 4] = bytes
+            .get(o..o + 4)
+            .ok_or_else(short)?
+            .try_into()
+            .map_err(|_| short())?;
         Ok(u32::from_le_bytes(b))
     };
     let (kind, at) = match *bytes.get(9).ok_or_else(short)? {
         KIND_ARGON2ID => {
-            let params = KdfParams { m_kib: u32_at(10)?, t: u32_at(14)?, p: u32_at(18)? };
+            let params = KdfParams {
+                m_kib: u32_at(10)?,
+                t: u32_at(14)?,
+                p: u32_at(18)?,
+            };
             params.check()?;
-            let salt: [u8; SALT_LEN] = bytes.get(22..22 + SALT_LEN).ok_or_else(short)?.try_into().map_err(|_| short())?;
+            let salt: [u8; SALT_LEN] = bytes
+                .get(22..22 + SALT_LEN)
+                .ok_or_else(short)?
+                .try_into()
+                .map_err(|_| short())?;
             (KeyKind::Argon2id { params, salt }, 22 + SALT_LEN)
         }
         KIND_RAW => (KeyKind::Raw, 10),
         other => return Err(VaultError::Corrupt(format!("unknown key kind {other}"))),
     };
-    let nonce: [u8; NONCE_LEN] = bytes.get(at..at + NONCE_LEN).ok_or_else(short)?.try_into().map_err(|_| short())?;
+    let nonce: [u8; NONCE_LEN] = bytes
+        .get(at..at + NONCE_LEN)
+        .ok_or_else(short)?
+        .try_into()
+        .map_err(|_| short())?;
     let header_len = at + NONCE_LEN;
     if bytes.len() < header_len + TAG_LEN {
         return Err(short());
@@ -207,7 +246,13 @@ struct Payload_ {
 /// [`VaultError::Corrupt`] if serialisation fails (it does not for valid tokens).
 pub fn seal(key: &VaultKey, tokens: &[(TokenInfo, Seed)]) -> Result<Vec<u8>, VaultError> {
     let payload = Payload_ {
-        tokens: tokens.iter().map(|(info, seed)| Entry { info: info.clone(), seed: seed.to_base32() }).collect(),
+        tokens: tokens
+            .iter()
+            .map(|(info, seed)| Entry {
+                info: info.clone(),
+                seed: seed.to_base32(),
+            })
+            .collect(),
     };
     // Serialise into a buffer that is large enough up front (so it is not reallocated, leaving copies behind) and
     // zeroized on drop.
@@ -218,7 +263,13 @@ pub fn seal(key: &VaultKey, tokens: &[(TokenInfo, Seed)]) -> Result<Vec<u8>, Vau
     let header = header_bytes(&key.kind, &nonce);
     let cipher = XChaCha20Poly1305::new(key.key.as_ref().into());
     let ct = cipher
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: &header })
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &plain,
+                aad: &header,
+            },
+        )
         .map_err(|_| VaultError::Corrupt("encryption failed".into()))?;
     let mut out = header;
     out.extend_from_slice(&ct);
@@ -238,7 +289,13 @@ pub fn open(key: &VaultKey, bytes: &[u8]) -> Result<Vec<(TokenInfo, Seed)>, Vaul
     let cipher = XChaCha20Poly1305::new(key.key.as_ref().into());
     let plain = Zeroizing::new(
         cipher
-            .decrypt(XNonce::from_slice(&nonce), Payload { msg: &bytes[header_len..], aad: &bytes[..header_len] })
+            .decrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &bytes[header_len..],
+                    aad: &bytes[..header_len],
+                },
+            )
             .map_err(|_| VaultError::WrongKey)?,
     );
     let payload: Payload_ = serde_json::from_slice(&plain)

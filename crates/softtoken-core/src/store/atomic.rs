@@ -22,9 +22,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io("cannot write", tmp.path(), e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io("cannot flush", tmp.path(), e))?;
-    tmp.persist(path).map_err(|e| Error::io("cannot replace", path, e.error))?;
+    tmp.write_all(bytes)
+        .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io("cannot flush", tmp.path(), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("cannot replace", path, e.error))?;
     sync_dir(dir);
     Ok(())
 }
@@ -62,7 +66,8 @@ pub fn ensure_parent(path: &Path) -> Result<()> {
             b.recursive(true);
             #[cfg(unix)]
             std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-            b.create(dir).map_err(|e| Error::io("cannot create folder", dir, e))?;
+            b.create(dir)
+                .map_err(|e| Error::io("cannot create folder", dir, e))?;
         }
     }
     Ok(())

@@ -32,7 +32,11 @@ impl FileStore {
     ///
     /// # Errors
     /// [`Error::WrongPassphrase`], [`Error::VaultCorrupt`], [`Error::Io`].
-    pub fn open_with_passphrase(path: impl Into<PathBuf>, passphrase: &SecretString, new_params: KdfParams) -> Result<FileStore> {
+    pub fn open_with_passphrase(
+        path: impl Into<PathBuf>,
+        passphrase: &SecretString,
+        new_params: KdfParams,
+    ) -> Result<FileStore> {
         let path = path.into();
         match read_if_exists(&path)? {
             Some(bytes) => {
@@ -41,8 +45,13 @@ impl FileStore {
                 Ok(FileStore { path, key, tokens })
             }
             None => {
-                let key = VaultKey::new_from_passphrase(passphrase, new_params).map_err(|e| map_vault(&path, e))?;
-                Ok(FileStore { path, key, tokens: Vec::new() })
+                let key =
+                    VaultKey::new_from_passphrase(passphrase, new_params).map_err(|e| map_vault(&path, e))?;
+                Ok(FileStore {
+                    path,
+                    key,
+                    tokens: Vec::new(),
+                })
             }
         }
     }
@@ -53,13 +62,19 @@ impl FileStore {
     /// # Errors
     /// Keychain errors, [`Error::WrongPassphrase`] if the key does not open the vault, [`Error::VaultCorrupt`],
     /// [`Error::Io`].
-    pub fn open_with_keychain_key(path: impl Into<PathBuf>, keychain: &dyn SecretBackend, key_name: &str) -> Result<FileStore> {
+    pub fn open_with_keychain_key(
+        path: impl Into<PathBuf>,
+        keychain: &dyn SecretBackend,
+        key_name: &str,
+    ) -> Result<FileStore> {
         let path = path.into();
         let existing = read_if_exists(&path)?;
         let raw = match keychain.get(key_name)? {
             Some(k) => k,
             None if existing.is_some() => {
-                return Err(Error::Keychain { reason: format!("the key of vault {} is not in the keychain", path.display()) })
+                return Err(Error::Keychain {
+                    reason: format!("the key of vault {} is not in the keychain", path.display()),
+                })
             }
             None => {
                 let k = vault::random_raw_key();
@@ -67,10 +82,9 @@ impl FileStore {
                 zeroize::Zeroizing::new(k.to_vec())
             }
         };
-        let raw: [u8; 32] = raw
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::Keychain { reason: "the stored vault key has the wrong length".into() })?;
+        let raw: [u8; 32] = raw.as_slice().try_into().map_err(|_| Error::Keychain {
+            reason: "the stored vault key has the wrong length".into(),
+        })?;
         let key = VaultKey::from_raw(&raw);
         let tokens = match existing {
             Some(bytes) => vault::open(&key, &bytes).map_err(|e| map_vault(&path, e))?,
@@ -95,18 +109,31 @@ impl FileStore {
     }
 
     fn copy(&self) -> Vec<(TokenInfo, Seed)> {
-        self.tokens.iter().map(|(i, s)| (i.clone(), s.duplicate())).collect()
+        self.tokens
+            .iter()
+            .map(|(i, s)| (i.clone(), s.duplicate()))
+            .collect()
     }
 
     fn position(&self, id: &str) -> Result<usize> {
-        self.tokens.iter().position(|(i, _)| i.id == id).ok_or_else(|| Error::TokenNotFound { query: id.to_string() })
+        self.tokens
+            .iter()
+            .position(|(i, _)| i.id == id)
+            .ok_or_else(|| Error::TokenNotFound {
+                query: id.to_string(),
+            })
     }
 }
 
 fn map_vault(path: &Path, e: VaultError) -> Error {
     match e {
-        VaultError::WrongKey => Error::WrongPassphrase { path: path.to_path_buf() },
-        VaultError::Corrupt(reason) => Error::VaultCorrupt { path: path.to_path_buf(), reason },
+        VaultError::WrongKey => Error::WrongPassphrase {
+            path: path.to_path_buf(),
+        },
+        VaultError::Corrupt(reason) => Error::VaultCorrupt {
+            path: path.to_path_buf(),
+            reason,
+        },
     }
 }
 

@@ -53,7 +53,9 @@ pub struct OsKeychain {
 
 impl std::fmt::Debug for OsKeychain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OsKeychain").field("service", &self.service).finish_non_exhaustive()
+        f.debug_struct("OsKeychain")
+            .field("service", &self.service)
+            .finish_non_exhaustive()
     }
 }
 
@@ -63,8 +65,13 @@ impl OsKeychain {
     /// # Errors
     /// [`Error::KeychainUnavailable`] when the platform has no keychain or it cannot be reached.
     pub fn new(service: &str) -> Result<OsKeychain> {
-        let store = platform_store().map_err(|e| Error::KeychainUnavailable { reason: e.to_string() })?;
-        Ok(OsKeychain { store, service: service.to_string() })
+        let store = platform_store().map_err(|e| Error::KeychainUnavailable {
+            reason: e.to_string(),
+        })?;
+        Ok(OsKeychain {
+            store,
+            service: service.to_string(),
+        })
     }
 
     /// Checks that the keychain answers (a lookup of a name that does not exist).
@@ -105,28 +112,39 @@ fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> 
     }
     #[cfg(not(any(unix, windows)))]
     {
-        Err(keyring_core::Error::NotSupportedByStore("no keychain on this platform".into()))
+        Err(keyring_core::Error::NotSupportedByStore(
+            "no keychain on this platform".into(),
+        ))
     }
 }
 
 fn map_keyring(e: keyring_core::Error) -> Error {
     use keyring_core::Error as K;
     match e {
-        K::NoStorageAccess(p) => Error::KeychainUnavailable { reason: p.to_string() },
-        K::NoDefaultStore => Error::KeychainUnavailable { reason: "no credential store".into() },
+        K::NoStorageAccess(p) => Error::KeychainUnavailable {
+            reason: p.to_string(),
+        },
+        K::NoDefaultStore => Error::KeychainUnavailable {
+            reason: "no credential store".into(),
+        },
         K::NotSupportedByStore(s) => Error::KeychainUnavailable { reason: s },
         // BadEncoding/BadDataFormat carry the stored bytes: never put them in a message.
-        K::BadEncoding(_) | K::BadDataFormat(..) => Error::Keychain { reason: "the stored value is malformed".into() },
+        K::BadEncoding(_) | K::BadDataFormat(..) => Error::Keychain {
+            reason: "the stored value is malformed".into(),
+        },
         K::PlatformFailure(p) => {
             let msg = p.to_string();
             // zbus reports a missing session bus or Secret Service as a platform failure.
-            if msg.contains("org.freedesktop") || msg.to_lowercase().contains("dbus") || msg.contains("D-Bus") {
+            if msg.contains("org.freedesktop") || msg.to_lowercase().contains("dbus") || msg.contains("D-Bus")
+            {
                 Error::KeychainUnavailable { reason: msg }
             } else {
                 Error::Keychain { reason: msg }
             }
         }
-        other => Error::Keychain { reason: other.to_string() },
+        other => Error::Keychain {
+            reason: other.to_string(),
+        },
     }
 }
 
@@ -171,7 +189,9 @@ pub struct MemoryBackend {
 
 impl std::fmt::Debug for MemoryBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MemoryBackend").field("entries", &self.len()).finish_non_exhaustive()
+        f.debug_struct("MemoryBackend")
+            .field("entries", &self.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -202,23 +222,30 @@ impl MemoryBackend {
     }
 
     fn check(&self, op: FailOn) -> Result<()> {
-        let mut f = self.fail.lock().map_err(|_| Error::Keychain { reason: "poisoned".into() })?;
+        let mut f = self.fail.lock().map_err(|_| Error::Keychain {
+            reason: "poisoned".into(),
+        })?;
         if *f == Some(op) {
             *f = None;
-            return Err(Error::Keychain { reason: format!("injected failure of {op:?}") });
+            return Err(Error::Keychain {
+                reason: format!("injected failure of {op:?}"),
+            });
         }
         Ok(())
     }
 
     fn map(&self) -> Result<std::sync::MutexGuard<'_, HashMap<String, Zeroizing<Vec<u8>>>>> {
-        self.entries.lock().map_err(|_| Error::Keychain { reason: "poisoned".into() })
+        self.entries.lock().map_err(|_| Error::Keychain {
+            reason: "poisoned".into(),
+        })
     }
 }
 
 impl SecretBackend for MemoryBackend {
     fn set(&self, name: &str, secret: &[u8]) -> Result<()> {
         self.check(FailOn::Set)?;
-        self.map()?.insert(name.to_string(), Zeroizing::new(secret.to_vec()));
+        self.map()?
+            .insert(name.to_string(), Zeroizing::new(secret.to_vec()));
         Ok(())
     }
 
@@ -265,7 +292,10 @@ impl<B: SecretBackend> KeychainStore<B> {
     /// A store whose index is at `index_path` (created on the first add).
     #[must_use]
     pub fn new(index_path: impl Into<PathBuf>, backend: B) -> KeychainStore<B> {
-        KeychainStore { index_path: index_path.into(), backend }
+        KeychainStore {
+            index_path: index_path.into(),
+            backend,
+        }
     }
 
     /// The index file.
@@ -278,12 +308,17 @@ impl<B: SecretBackend> KeychainStore<B> {
         let Some(bytes) = read_if_exists(&self.index_path)? else {
             return Ok(Vec::new());
         };
-        let index: Index = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::IndexCorrupt { path: self.index_path.clone(), reason: e.to_string() })?;
+        let index: Index = serde_json::from_slice(&bytes).map_err(|e| Error::IndexCorrupt {
+            path: self.index_path.clone(),
+            reason: e.to_string(),
+        })?;
         if index.version != INDEX_VERSION {
             return Err(Error::IndexCorrupt {
                 path: self.index_path.clone(),
-                reason: format!("version {} is not supported (this build reads version {INDEX_VERSION})", index.version),
+                reason: format!(
+                    "version {} is not supported (this build reads version {INDEX_VERSION})",
+                    index.version
+                ),
             });
         }
         Ok(index.tokens)
@@ -291,8 +326,14 @@ impl<B: SecretBackend> KeychainStore<B> {
 
     fn write_index(&self, tokens: &[TokenInfo]) -> Result<()> {
         ensure_parent(&self.index_path)?;
-        let bytes = serde_json::to_vec_pretty(&Index { version: INDEX_VERSION, tokens: tokens.to_vec() })
-            .map_err(|e| Error::IndexCorrupt { path: self.index_path.clone(), reason: e.to_string() })?;
+        let bytes = serde_json::to_vec_pretty(&Index {
+            version: INDEX_VERSION,
+            tokens: tokens.to_vec(),
+        })
+        .map_err(|e| Error::IndexCorrupt {
+            path: self.index_path.clone(),
+            reason: e.to_string(),
+        })?;
         write_atomic(&self.index_path, &bytes)
     }
 }
@@ -320,16 +361,23 @@ impl<B: SecretBackend> TokenStore for KeychainStore<B> {
     fn seed(&self, id: &str) -> Result<Seed> {
         let tokens = self.read_index()?;
         if !tokens.iter().any(|t| t.id == id) {
-            return Err(Error::TokenNotFound { query: id.to_string() });
+            return Err(Error::TokenNotFound {
+                query: id.to_string(),
+            });
         }
-        let bytes = self.backend.get(id)?.ok_or_else(|| Error::SeedMissing { id: id.to_string() })?;
+        let bytes = self
+            .backend
+            .get(id)?
+            .ok_or_else(|| Error::SeedMissing { id: id.to_string() })?;
         Seed::from_bytes(&bytes)
     }
 
     fn remove(&mut self, id: &str) -> Result<()> {
         let before = self.read_index()?;
         if !before.iter().any(|t| t.id == id) {
-            return Err(Error::TokenNotFound { query: id.to_string() });
+            return Err(Error::TokenNotFound {
+                query: id.to_string(),
+            });
         }
         let after: Vec<TokenInfo> = before.iter().filter(|t| t.id != id).cloned().collect();
         self.write_index(&after)?;
@@ -343,7 +391,12 @@ impl<B: SecretBackend> TokenStore for KeychainStore<B> {
 
     fn set_counter(&mut self, id: &str, counter: u64) -> Result<()> {
         let mut tokens = self.read_index()?;
-        let t = tokens.iter_mut().find(|t| t.id == id).ok_or_else(|| Error::TokenNotFound { query: id.to_string() })?;
+        let t = tokens
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or_else(|| Error::TokenNotFound {
+                query: id.to_string(),
+            })?;
         if let OtpKind::Hotp { counter: c } = &mut t.kind {
             *c = counter;
         }

@@ -20,7 +20,12 @@ impl MemoryStore {
     }
 
     fn position(&self, id: &str) -> Result<usize> {
-        self.tokens.iter().position(|(i, _)| i.id == id).ok_or_else(|| Error::TokenNotFound { query: id.to_string() })
+        self.tokens
+            .iter()
+            .position(|(i, _)| i.id == id)
+            .ok_or_else(|| Error::TokenNotFound {
+                query: id.to_string(),
+            })
     }
 }
 

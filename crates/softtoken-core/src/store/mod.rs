@@ -62,9 +62,14 @@ pub trait TokenStore {
         }
         let mut hits: Vec<TokenInfo> = all.into_iter().filter(|t| t.matches(query)).collect();
         match hits.len() {
-            0 => Err(Error::TokenNotFound { query: query.chars().take(64).collect() }),
+            0 => Err(Error::TokenNotFound {
+                query: query.chars().take(64).collect(),
+            }),
             1 => Ok(hits.remove(0)),
-            count => Err(Error::AmbiguousToken { query: query.chars().take(64).collect(), count }),
+            count => Err(Error::AmbiguousToken {
+                query: query.chars().take(64).collect(),
+                count,
+            }),
         }
     }
 
@@ -94,18 +99,33 @@ pub trait TokenStore {
                 let code = Hotp::new(token.seed(), token.info.params()).code(counter);
                 self.set_counter(&token.info.id, counter.saturating_add(1))?;
                 let mut info = token.info;
-                info.kind = OtpKind::Hotp { counter: counter.saturating_add(1) };
+                info.kind = OtpKind::Hotp {
+                    counter: counter.saturating_add(1),
+                };
                 Ok((info, code))
             }
         }
     }
 }
 
-/// Refuses a second token with the same serial.
+/// Refuses a second token with the same serial, however either was typed (`SKTN 1234 5671`, `sktn-1234-5671`,
+/// full-width): serials of ours are compared in canonical form, others as given, ignoring ASCII case.
 pub(crate) fn check_duplicate(existing: &[TokenInfo], new: &NewToken) -> Result<()> {
+    let canonical = |s: &str| {
+        crate::serial::Serial::parse(s)
+            .map(String::from)
+            .unwrap_or_else(|_| s.to_string())
+    };
     if let Some(serial) = &new.serial {
-        if existing.iter().any(|t| t.serial.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(serial))) {
-            return Err(Error::DuplicateToken { what: format!("serial {}", crate::serial::display_serial(serial)) });
+        let wanted = canonical(serial);
+        if existing.iter().any(|t| {
+            t.serial
+                .as_deref()
+                .is_some_and(|s| canonical(s).eq_ignore_ascii_case(&wanted))
+        }) {
+            return Err(Error::DuplicateToken {
+                what: format!("serial {}", crate::serial::display_serial(serial)),
+            });
         }
     }
     Ok(())
