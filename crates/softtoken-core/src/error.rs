@@ -87,6 +87,20 @@ pub enum Error {
         input: String,
     },
 
+    /// An online-provisioning message is malformed, of another protocol version, or fails authentication.
+    #[error("provisioning failed: {reason}")]
+    Provisioning {
+        /// What is wrong (never key material).
+        reason: String,
+    },
+
+    /// A seed sealed under the server's master key does not open: wrong master key or altered database.
+    #[error("a stored seed cannot be opened: {reason} (is this the master key the database was made with?)")]
+    Sealed {
+        /// What failed.
+        reason: String,
+    },
+
     /// A one-time code that is not 6 to 8 ASCII digits.
     #[error("a one-time password is {digits} digits (0-9) long")]
     BadCodeFormat {
@@ -105,6 +119,13 @@ pub enum Error {
     #[error("cannot read the image: {reason} (PNG and JPEG are supported)")]
     BadImage {
         /// What the decoder said.
+        reason: String,
+    },
+
+    /// A PSKC (RFC 6030) key file is refused as a whole: not PSKC, unsupported, a bad key, or a wrong pre-shared key.
+    #[error("PSKC file refused: {reason}")]
+    Pskc {
+        /// What is wrong, naming the key by position and Id (never key material).
         reason: String,
     },
 
@@ -213,9 +234,12 @@ impl Error {
             Error::BadUri { .. } => "bad_uri",
             Error::BadSerial { .. } => "bad_serial",
             Error::SerialCheckDigit { .. } => "serial_check_digit",
+            Error::Provisioning { .. } => "provisioning",
+            Error::Sealed { .. } => "sealed",
             Error::BadCodeFormat { .. } => "bad_code_format",
             Error::QrEncode { .. } => "qr_encode",
             Error::BadImage { .. } => "bad_image",
+            Error::Pskc { .. } => "pskc",
             Error::NoQrCode => "no_qr_code",
             Error::TokenNotFound { .. } => "token_not_found",
             Error::AmbiguousToken { .. } => "ambiguous_token",
@@ -268,11 +292,20 @@ mod tests {
                 reason: "",
             },
             Error::SerialCheckDigit { input: String::new() },
+            Error::Provisioning {
+                reason: String::new(),
+            },
+            Error::Sealed {
+                reason: String::new(),
+            },
             Error::BadCodeFormat { digits: 6 },
             Error::QrEncode {
                 reason: String::new(),
             },
             Error::BadImage {
+                reason: String::new(),
+            },
+            Error::Pskc {
                 reason: String::new(),
             },
             Error::NoQrCode,

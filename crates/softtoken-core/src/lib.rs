@@ -17,12 +17,16 @@
 
 pub mod error;
 pub mod otp;
+pub mod provisioning;
+pub mod pskc;
 pub mod qr;
+pub mod sealed;
 pub mod seed;
 pub mod serial;
 pub mod store;
 pub mod token;
 pub mod uri;
+pub mod validation;
 pub mod vault;
 
 pub use error::{Error, Result};
