@@ -68,6 +68,18 @@ pub enum Command {
     },
     /// Show a live code and countdown in the terminal (Ctrl+C to stop).
     Watch(WatchArgs),
+    /// Obtain a new token online from a softtoken token service into the store; prints its serial last.
+    Provision {
+        /// The token service, e.g. http://127.0.0.1:8787.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The one-time activation code the bank gave you, if any.
+        #[arg(long, value_name = "CODE")]
+        activation_code: Option<String>,
+        /// Print JSON (the new token's metadata) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete a stored token. The bank still accepts it until it is stopped (利用停止) or exchanged (交換).
     Remove {
         /// The token, by name or serial.

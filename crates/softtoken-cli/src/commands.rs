@@ -43,14 +43,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         )),
         Command::Watch(a) => watch(a, open),
         Command::Remove { token, yes } => remove(open()?, &token, yes),
+        Command::Provision {
+            server,
+            activation_code,
+            json,
+        } => crate::provision::provision(open()?, &server, activation_code.as_deref(), json),
     }
 }
 
-fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
+pub(crate) fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
     BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
 }
 
-fn print_json(v: &serde_json::Value) -> Result<(), CliError> {
+pub(crate) fn print_json(v: &serde_json::Value) -> Result<(), CliError> {
     let mut out = stdout();
     serde_json::to_writer_pretty(&mut out, v).map_err(|e| CliError::Io(e.to_string()))?;
     writeln!(out)?;
@@ -188,7 +193,7 @@ fn qr_cmd(q: QrCommand) -> Result<(), CliError> {
     }
 }
 
-fn info_json(t: &TokenInfo) -> serde_json::Value {
+pub(crate) fn info_json(t: &TokenInfo) -> serde_json::Value {
     let (period, counter) = match t.kind {
         OtpKind::Totp { period } => (Some(period.seconds()), None),
         OtpKind::Hotp { counter } => (None, Some(counter)),

@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod provision;
 mod store;
 
 use std::process::ExitCode;

@@ -1,0 +1,75 @@
+//! `softtoken provision`: online provisioning from a token service (softtoken-core's protocol over HTTP).
+
+use std::io::Write;
+use std::time::Duration;
+
+use softtoken_core::provisioning::{ClientHandshake, ProvisionResponse};
+use softtoken_core::TokenStore;
+
+use crate::commands::{info_json, print_json, stdout};
+use crate::CliError;
+
+/// Warn when the server's clock and ours differ by more than this (codes are only valid ±30 s).
+const SKEW_WARN_SECONDS: u64 = 10;
+
+pub fn provision(
+    mut store: Box<dyn TokenStore>,
+    server: &str,
+    activation_code: Option<&str>,
+    json: bool,
+) -> Result<(), CliError> {
+    let base = url::Url::parse(server.trim_end_matches('/'))
+        .map_err(|e| CliError::Usage(format!("--server is not a URL: {e}")))?;
+    if !matches!(base.scheme(), "http" | "https") {
+        return Err(CliError::Usage(
+            "--server must be an http:// or https:// URL".into(),
+        ));
+    }
+    let endpoint = format!("{}/v1/provision", base.as_str().trim_end_matches('/'));
+    let (handshake, request) = ClientHandshake::start(activation_code)?;
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("softtoken-cli/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| CliError::Io(format!("cannot make an HTTP client: {e}")))?;
+    let resp = client
+        .post(&endpoint)
+        .json(&request)
+        .send()
+        .map_err(|e| CliError::Io(format!("cannot reach the token service at {endpoint}: {e}")))?;
+    let status = resp.status();
+    let body: serde_json::Value = resp
+        .json()
+        .map_err(|e| CliError::Io(format!("the token service answered {status} with no JSON: {e}")))?;
+    if !status.is_success() {
+        let code = body["error"]["code"].as_str().unwrap_or("unknown");
+        let message = body["error"]["message"].as_str().unwrap_or("no message");
+        return Err(CliError::Io(format!(
+            "the token service refused ({status}, {code}): {message}"
+        )));
+    }
+    let answer: ProvisionResponse = serde_json::from_value(body).map_err(|e| {
+        CliError::Io(format!(
+            "the token service's answer is not a provisioning response: {e}"
+        ))
+    })?;
+    let new = handshake.finish(&answer)?;
+    let now = softtoken_core::now();
+    let skew = now.abs_diff(answer.server_time);
+    let info = store.add(new, now)?;
+    if skew > SKEW_WARN_SECONDS {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("softtoken: warning: this computer's clock differs from the bank's by {skew} s; codes may be refused until it is corrected");
+        }
+    }
+    if json {
+        return print_json(&info_json(&info));
+    }
+    let mut out = stdout();
+    writeln!(out, "added {}", info.name())?;
+    // The serial is the last line: scripts read it with `tail -n 1`.
+    writeln!(out, "{}", info.serial.as_deref().unwrap_or_default())?;
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,515 @@
+//! The JSON API under `/v1`: provisioning and time (for the app, no credentials), validation and resync (for the
+//! bank's systems, bearer token), and the bank operations under `/v1/admin` (bearer token).
+
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use softtoken_core::provisioning::{self, IssuedToken, ProvisionRequest};
+use softtoken_core::{qr, OtpAuthUri, OtpKind, Serial};
+use subtle::ConstantTimeEq;
+
+use crate::db::state;
+use crate::error::{json_rejection, ApiError};
+use crate::service::{now, Shared};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/time", get(time))
+        .route("/v1/provision", post(provision))
+        .route("/v1/validate", post(validate))
+        .route("/v1/resync", post(resync))
+        .route("/v1/admin/tokens/{serial}", get(admin_token))
+        .route("/v1/admin/tokens/{serial}/revoke", post(admin_revoke))
+        .route("/v1/admin/tokens/{serial}/unlock", post(admin_unlock))
+        .route(
+            "/v1/admin/contracts/{contract}/tokens",
+            get(admin_contract_tokens),
+        )
+        .route("/v1/admin/contracts/{contract}/reissue", post(admin_reissue))
+        .route("/v1/admin/audit", get(admin_audit))
+        .route("/v1/admin/qr", post(admin_qr))
+        .route("/v1/admin/status", get(admin_status))
+}
+
+/// Checks `Authorization: Bearer <token>` in constant time.
+fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(ApiError::Unauthorized)?;
+    if bool::from(given.trim().as_bytes().ct_eq(st.api_token.as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+fn body<T>(j: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    j.map(|Json(v)| v).map_err(json_rejection)
+}
+
+async fn time() -> Json<Value> {
+    Json(json!({ "time": now() }))
+}
+
+/// `POST /v1/provision`: a new token for the app, its seed encrypted to the app's ephemeral key.
+async fn provision(
+    State(st): State<AppState>,
+    req: Result<Json<ProvisionRequest>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let req = body(req)?;
+    provisioning::check_request(&req)?;
+    if !st.limiter.allow("provision", "global", 600) {
+        return Err(ApiError::RateLimited);
+    }
+    let svc: &Shared = &st.svc;
+    // An activation code binds the new token to the contract it was issued for, ready to use. It is checked
+    // before anything is stored, so a wrong code changes nothing.
+    let code = provisioning::normalize_activation_code(req.activation_code.as_deref())?;
+    let code_hash = code.as_deref().map(crate::hash_code);
+    if let Some(h) = &code_hash {
+        if !svc.db.activation_usable(h, now()).await? {
+            tracing::info!("provisioning with an unusable activation code");
+            return Err(ApiError::bad(
+                "activation_code_invalid",
+                "the activation code is wrong, used or expired: ask the bank for a new one",
+            ));
+        }
+    }
+    let (serial, seed) = svc.issue(None, state::ISSUED, "provision").await?;
+    let mut contract = None;
+    if let Some(h) = &code_hash {
+        match svc.db.use_activation(h, serial.as_str(), now()).await? {
+            Some(c) => {
+                svc.db
+                    .set_state(serial.as_str(), &[state::ISSUED], state::ACTIVE, Some(&c), now())
+                    .await?;
+                contract = Some(c);
+            }
+            None => {
+                // Used by a concurrent request between the check and now: this token must not be handed out.
+                svc.db
+                    .set_state(serial.as_str(), &[state::ISSUED], state::REVOKED, None, now())
+                    .await?;
+                svc.audit(
+                    "app",
+                    "provision",
+                    Some(serial.as_str()),
+                    None,
+                    "activation_code_invalid",
+                    "race",
+                )
+                .await?;
+                return Err(ApiError::bad(
+                    "activation_code_invalid",
+                    "the activation code was just used",
+                ));
+            }
+        }
+    }
+    let tok = IssuedToken {
+        serial: &serial,
+        issuer: &svc.settings.issuer,
+        params: svc.settings.params,
+        period: svc.settings.period,
+        seed: &seed,
+    };
+    let resp = provisioning::respond(&req, &tok, softtoken_core::now())?;
+    svc.audit(
+        "app",
+        "provision",
+        Some(serial.as_str()),
+        contract.as_deref(),
+        "ok",
+        if contract.is_some() { "activated" } else { "issued" },
+    )
+    .await?;
+    Ok(Json(
+        serde_json::to_value(resp).map_err(|e| ApiError::Internal(e.to_string()))?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateReq {
+    serial: String,
+    otp: String,
+}
+
+/// `POST /v1/validate {serial, otp}` → `{valid: true, …}` or `{valid: false, reason, …}`.
+async fn validate(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    req: Result<Json<ValidateReq>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    let req = body(req)?;
+    let v = st
+        .svc
+        .validate(&req.serial, &req.otp, state::ACTIVE, "api", "validate")
+        .await?;
+    Ok(Json(
+        serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResyncReq {
+    serial: String,
+    otp1: String,
+    otp2: String,
+}
+
+/// `POST /v1/resync {serial, otp1, otp2}`: two consecutive codes re-measure the token's clock drift.
+async fn resync(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    req: Result<Json<ResyncReq>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    let req = body(req)?;
+    let v = st.svc.resync(&req.serial, &req.otp1, &req.otp2, "api").await?;
+    Ok(Json(
+        serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))?,
+    ))
+}
+
+fn token_json(r: &crate::db::TokenRow) -> Value {
+    json!({
+        "serial": r.serial,
+        "serial_display": Serial::parse(&r.serial).map(|s| s.grouped()).unwrap_or_else(|_| r.serial.clone()),
+        "contract_id": r.contract_id,
+        "state": r.state,
+        "algorithm": r.algorithm,
+        "digits": r.digits,
+        "period": r.period,
+        "last_step": r.last_step,
+        "drift": r.drift,
+        "fail_count": r.fail_count,
+        "locked": r.locked,
+        "source": r.source,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+    })
+}
+
+async fn token_or_404(st: &AppState, typed: &str) -> Result<crate::db::TokenRow, ApiError> {
+    let unknown = || ApiError::not_found("unknown_serial", "no token has this serial number");
+    let serial = Serial::parse(typed)
+        .map(String::from)
+        .unwrap_or_else(|_| typed.trim().to_string());
+    if !crate::sane_id(&serial) {
+        return Err(unknown());
+    }
+    st.svc.db.token(&serial).await?.ok_or_else(unknown)
+}
+
+async fn customer_or_404(st: &AppState, contract: &str) -> Result<crate::db::CustomerRow, ApiError> {
+    let unknown = || ApiError::not_found("unknown_contract", "no customer has this contract ID");
+    if !crate::sane_id(contract) {
+        return Err(unknown());
+    }
+    st.svc.db.customer(contract).await?.ok_or_else(unknown)
+}
+
+async fn admin_token(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(serial): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    Ok(Json(token_json(&token_or_404(&st, &serial).await?)))
+}
+
+/// Revoke (lost phone, uninstalled app): the token stops working at once, whatever its state.
+async fn admin_revoke(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(serial): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    let row = token_or_404(&st, &serial).await?;
+    let moved = st
+        .svc
+        .db
+        .set_state(
+            &row.serial,
+            &[state::ISSUED, state::ACTIVE],
+            state::REVOKED,
+            None,
+            now(),
+        )
+        .await?;
+    st.svc
+        .audit(
+            "admin",
+            "revoke",
+            Some(&row.serial),
+            row.contract_id.as_deref(),
+            if moved { "ok" } else { "not_active" },
+            "",
+        )
+        .await?;
+    if !moved {
+        return Err(ApiError::conflict(
+            "not_active",
+            format!("the token is already {}", row.state),
+        ));
+    }
+    Ok(Json(token_json(&token_or_404(&st, &row.serial).await?)))
+}
+
+async fn admin_unlock(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(serial): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    let row = token_or_404(&st, &serial).await?;
+    st.svc.db.unlock(&row.serial, now()).await?;
+    st.svc
+        .audit(
+            "admin",
+            "unlock",
+            Some(&row.serial),
+            row.contract_id.as_deref(),
+            "ok",
+            "",
+        )
+        .await?;
+    Ok(Json(token_json(&token_or_404(&st, &row.serial).await?)))
+}
+
+async fn admin_contract_tokens(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(contract): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    customer_or_404(&st, &contract).await?;
+    let tokens = st.svc.db.tokens_of(&contract).await?;
+    Ok(Json(
+        json!({ "contract_id": contract, "tokens": tokens.iter().map(token_json).collect::<Vec<_>>() }),
+    ))
+}
+
+/// Reissue (the customer lost the phone or uninstalled the app): revoke the contract's active tokens and issue
+/// a one-time activation code, valid 7 days, with which the new app obtains a token bound to the contract.
+async fn admin_reissue(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(contract): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    customer_or_404(&st, &contract).await?;
+    let mut revoked = Vec::new();
+    for t in st.svc.db.tokens_of(&contract).await? {
+        if t.state == state::ACTIVE
+            && st
+                .svc
+                .db
+                .set_state(&t.serial, &[state::ACTIVE], state::REVOKED, None, now())
+                .await?
+        {
+            st.svc
+                .audit(
+                    "admin",
+                    "revoke",
+                    Some(&t.serial),
+                    Some(&contract),
+                    "ok",
+                    "reissue",
+                )
+                .await?;
+            revoked.push(t.serial);
+        }
+    }
+    let code = crate::new_activation_code();
+    st.svc
+        .db
+        .insert_activation(&crate::hash_code(&code), &contract, now() + 7 * 86_400)
+        .await?;
+    st.svc
+        .audit(
+            "admin",
+            "reissue",
+            None,
+            Some(&contract),
+            "ok",
+            &format!("revoked {}", revoked.len()),
+        )
+        .await?;
+    let link = activation_link(&st, &code)?;
+    Ok(Json(
+        json!({ "contract_id": contract, "revoked": revoked, "activation_code": code, "activation_link": link }),
+    ))
+}
+
+/// `softtoken://activate?server=…&code=…`: what the app scans to provision with an activation code.
+fn activation_link(st: &AppState, code: &str) -> Result<String, ApiError> {
+    let mut u = url::Url::parse("softtoken://activate").map_err(|e| ApiError::Internal(e.to_string()))?;
+    u.query_pairs_mut()
+        .append_pair("server", &st.svc.settings.public_url)
+        .append_pair("code", code);
+    Ok(u.to_string())
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    serial: Option<String>,
+    contract_id: Option<String>,
+    action: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn admin_audit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    let Query(q) = q.map_err(|e| ApiError::bad("bad_query", e.body_text()))?;
+    let serial = q.serial.as_deref().map(|s| {
+        Serial::parse(s)
+            .map(String::from)
+            .unwrap_or_else(|_| s.to_string())
+    });
+    // A filter that no stored value can equal matches nothing; it never reaches the database.
+    if [&serial, &q.contract_id, &q.action]
+        .iter()
+        .any(|f| f.as_deref().is_some_and(|v| !crate::sane_id(v)))
+    {
+        return Ok(Json(json!({ "entries": [] })));
+    }
+    let rows = st
+        .svc
+        .db
+        .audit_query(
+            serial.as_deref(),
+            q.contract_id.as_deref(),
+            q.action.as_deref(),
+            q.limit.unwrap_or(100).clamp(1, 1000),
+        )
+        .await?;
+    Ok(Json(json!({ "entries": rows })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QrReq {
+    /// `activation`: a one-time activation link for a contract; `otpauth`: a new token as an otpauth URI (for
+    /// third-party authenticator apps and testers; the seed is in the picture).
+    kind: String,
+    contract_id: String,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// A provisioning QR code, PNG (default) or SVG.
+async fn admin_qr(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    req: Result<Json<QrReq>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&st, &headers)?;
+    let req = body(req)?;
+    let format = req.format.as_deref().unwrap_or("png");
+    if !matches!(format, "png" | "svg") {
+        return Err(ApiError::bad("bad_format", "format must be png or svg"));
+    }
+    if !matches!(req.kind.as_str(), "activation" | "otpauth") {
+        return Err(ApiError::bad("bad_kind", "kind must be activation or otpauth"));
+    }
+    customer_or_404(&st, &req.contract_id).await?;
+    let text = match req.kind.as_str() {
+        "activation" => {
+            let code = crate::new_activation_code();
+            st.svc
+                .db
+                .insert_activation(&crate::hash_code(&code), &req.contract_id, now() + 7 * 86_400)
+                .await?;
+            st.svc
+                .audit("admin", "qr_activation", None, Some(&req.contract_id), "ok", "")
+                .await?;
+            zeroize::Zeroizing::new(activation_link(&st, &code)?)
+        }
+        "otpauth" => {
+            let (serial, seed) = st.svc.issue(Some(&req.contract_id), state::ACTIVE, "qr").await?;
+            st.svc
+                .audit(
+                    "admin",
+                    "qr_otpauth",
+                    Some(serial.as_str()),
+                    Some(&req.contract_id),
+                    "ok",
+                    "",
+                )
+                .await?;
+            OtpAuthUri {
+                kind: OtpKind::Totp {
+                    period: st.svc.settings.period,
+                },
+                issuer: Some(st.svc.settings.issuer.clone()),
+                account: req.contract_id.clone(),
+                seed,
+                params: st.svc.settings.params,
+                serial: Some(serial.as_str().to_string()),
+            }
+            .to_uri()
+        }
+        _ => return Err(ApiError::bad("bad_kind", "kind must be activation or otpauth")),
+    };
+    match format {
+        "png" => Ok((
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            Bytes::from(qr::render_png(&text)?),
+        )
+            .into_response()),
+        "svg" => Ok((
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            qr::render_svg(&text)?,
+        )
+            .into_response()),
+        _ => Err(ApiError::bad("bad_format", "format must be png or svg")),
+    }
+}
+
+/// Database kind and row counts, for operators and tests.
+async fn admin_status(State(st): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    let counts: serde_json::Map<String, Value> = st
+        .svc
+        .db
+        .counts()
+        .await?
+        .into_iter()
+        .map(|(k, v)| (k, json!(v)))
+        .collect();
+    Ok(Json(
+        json!({ "database": format!("{:?}", st.svc.db.kind).to_lowercase(), "counts": counts }),
+    ))
+}
+
+/// 404 for everything else, in the same error shape.
+pub async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": { "code": "not_found", "message": "no such endpoint" } })),
+    )
+        .into_response()
+}

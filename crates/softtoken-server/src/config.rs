@@ -1,0 +1,258 @@
+//! Command line, key files and start-up.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use softtoken_core::sealed::MasterKey;
+use softtoken_core::store::atomic::{ensure_parent, write_atomic};
+use softtoken_core::validation::Policy;
+use zeroize::Zeroizing;
+
+use crate::db::{CustomerRow, Db};
+use crate::error::ApiError;
+use crate::service::{Service, Settings};
+use crate::AppState;
+
+/// softtoken-server: the reference bank side (token service, validation, internet-banking pages).
+#[derive(Debug, Parser)]
+#[command(name = "softtoken-server", version, about, max_term_width = 110)]
+pub struct Args {
+    /// Address to listen on. Loopback by default; port 0 picks a free port (printed on start).
+    #[arg(long, default_value = "127.0.0.1:8787", global = true)]
+    pub listen: SocketAddr,
+    /// Data folder: the SQLite database, the master key and the API token live here.
+    #[arg(long, env = "SOFTTOKEN_SERVER_DATA", global = true)]
+    pub data: Option<PathBuf>,
+    /// Database URL: `sqlite:PATH` (default: DATA/softtoken.db) or `postgres://user:pass@host/db`.
+    #[arg(long, env = "SOFTTOKEN_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database: Option<String>,
+    /// File holding the bearer token for /v1/validate and /v1/admin (default: DATA/api-token, created on first
+    /// start).
+    #[arg(long, global = true)]
+    pub api_token_file: Option<PathBuf>,
+    /// File holding the master key that seals seeds at rest (default: DATA/master.key, created on first start).
+    /// SOFTTOKEN_MASTER_KEY (base64url) overrides it.
+    #[arg(long, global = true)]
+    pub master_key_file: Option<PathBuf>,
+    /// The bank's name, shown in the app.
+    #[arg(long, global = true)]
+    pub issuer: Option<String>,
+    /// Prefix of new serial numbers (4 letters).
+    #[arg(long, default_value = "SKTN", global = true)]
+    pub serial_prefix: String,
+    /// Seconds per code of new tokens (30 for the banks' tokens; shorter for quick tests).
+    #[arg(long, default_value_t = 30, global = true)]
+    pub period: u64,
+    /// Digits per code of new tokens.
+    #[arg(long, default_value_t = 6, global = true)]
+    pub digits: u32,
+    /// Steps accepted either side of the current one.
+    #[arg(long, default_value_t = 1, global = true)]
+    pub window: u64,
+    /// Consecutive wrong codes that lock a token.
+    #[arg(long, default_value_t = 5, global = true)]
+    pub max_failures: u32,
+    /// The URL the app reaches this server at (for activation QR codes). Default: http://LISTEN.
+    #[arg(long, global = true)]
+    pub public_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Create demo customers for testers and print their contract IDs and passwords.
+    DemoData,
+}
+
+/// The demo customers `demo-data` creates: (contract ID, name, login password, transfer password, login OTP).
+pub const DEMO_CUSTOMERS: &[(&str, &str, &str, &str, bool)] = &[
+    ("1000000001", "信金 太郎", "demo-pass-1", "1111", true),
+    ("1000000002", "信金 花子", "demo-pass-2", "2222", false),
+    ("1000000003", "Shinkin Test", "demo-pass-3", "3333", true),
+];
+
+fn default_data() -> PathBuf {
+    directories::ProjectDirs::from("jp", "softtoken", "softtoken-server")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("softtoken-data"))
+}
+
+/// Reads a secret file, or creates it with `make()` (mode 0600) if it does not exist.
+fn read_or_create(
+    path: &Path,
+    make: impl FnOnce() -> Zeroizing<String>,
+) -> Result<Zeroizing<String>, ApiError> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(Zeroizing::new(s.trim().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let v = make();
+            ensure_parent(path)?;
+            write_atomic(path, format!("{}\n", v.as_str()).as_bytes())?;
+            tracing::info!(path = %path.display(), "created");
+            Ok(v)
+        }
+        Err(e) => Err(ApiError::Internal(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// Connects, loads or creates the keys, and builds the application state.
+pub async fn build_state(args: &Args) -> Result<AppState, ApiError> {
+    let data = args.data.clone().unwrap_or_else(default_data);
+    let url = match &args.database {
+        Some(u) => u.clone(),
+        None => {
+            ensure_parent(&data.join("x"))?;
+            format!("sqlite:{}", data.join("softtoken.db").display())
+        }
+    };
+    let db = Db::connect(&url).await?;
+    let master = match std::env::var("SOFTTOKEN_MASTER_KEY") {
+        Ok(text) => MasterKey::from_text(&text)?,
+        Err(_) => {
+            let path = args
+                .master_key_file
+                .clone()
+                .unwrap_or_else(|| data.join("master.key"));
+            MasterKey::from_text(&read_or_create(&path, || MasterKey::generate().to_text())?)?
+        }
+    };
+    let token_path = args
+        .api_token_file
+        .clone()
+        .unwrap_or_else(|| data.join("api-token"));
+    let api_token = read_or_create(&token_path, || {
+        let mut b = [0u8; 32];
+        rand::fill(&mut b);
+        Zeroizing::new(data_encoding::BASE64URL_NOPAD.encode(&b))
+    })?;
+    if api_token.len() < 16 {
+        return Err(ApiError::Internal(format!(
+            "the API token in {} is shorter than 16 characters",
+            token_path.display()
+        )));
+    }
+    let mut settings = Settings::default();
+    if let Some(i) = &args.issuer {
+        settings.issuer = i.clone();
+    }
+    settings.period = softtoken_core::Period::new(args.period)?;
+    settings.params.digits = softtoken_core::Digits::new(args.digits)?;
+    settings.serial_prefix = softtoken_core::Serial::new(&args.serial_prefix, 0)?
+        .prefix()
+        .to_string();
+    settings.policy = Policy {
+        window: args.window.min(10),
+        max_failures: args.max_failures.max(1),
+        ..Policy::default()
+    };
+    settings.public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    Ok(AppState {
+        svc: Arc::new(Service { db, master, settings }),
+        api_token: Arc::new(api_token),
+        limiter: Arc::new(crate::limiter::Limiter::default()),
+    })
+}
+
+/// Creates the demo customers (idempotent).
+pub async fn demo_data(state: &AppState) -> Result<Vec<String>, ApiError> {
+    let mut lines = Vec::new();
+    for (id, name, pw, transfer, login_otp) in DEMO_CUSTOMERS {
+        let c = CustomerRow {
+            contract_id: (*id).to_string(),
+            name: (*name).to_string(),
+            password_hash: crate::ib::hash_password(pw)?,
+            transfer_password_hash: crate::ib::hash_password(transfer)?,
+            login_otp: *login_otp,
+        };
+        let created = state.svc.db.insert_customer(&c, crate::service::now()).await?;
+        if created {
+            state
+                .svc
+                .audit("admin", "customer_create", None, Some(id), "ok", "demo-data")
+                .await?;
+        }
+        lines.push(format!(
+            "{id}\t{name}\tlogin password: {pw}\ttransfer password: {transfer}\tlogin OTP: {}{}",
+            if *login_otp { "on" } else { "off" },
+            if created { "" } else { "\t(already there)" }
+        ));
+    }
+    Ok(lines)
+}
+
+/// `softtoken-server …`
+pub fn main_with_args(args: Args) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SOFTTOKEN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    rt.block_on(async move {
+        let state = match build_state(&args).await {
+            Ok(s) => s,
+            Err(e) => return fail(&e.to_string()),
+        };
+        match args.command.unwrap_or(Command::Serve) {
+            Command::DemoData => match demo_data(&state).await {
+                Ok(lines) => {
+                    let mut out = std::io::stdout().lock();
+                    for l in lines {
+                        let _ = writeln!(out, "{l}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string()),
+            },
+            Command::Serve => {
+                let listener = match tokio::net::TcpListener::bind(args.listen).await {
+                    Ok(l) => l,
+                    Err(e) => return fail(&format!("cannot listen on {}: {e}", args.listen)),
+                };
+                let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                // The one line scripts wait for.
+                {
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(
+                        out,
+                        "softtoken-server listening on http://{addr} ({:?})",
+                        state.svc.db.kind
+                    );
+                    let _ = out.flush();
+                }
+                let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
+                let shutdown = async {
+                    let _ = tokio::signal::ctrl_c().await;
+                };
+                match axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => fail(&format!("server error: {e}")),
+                }
+            }
+        }
+    })
+}
+
+fn fail(msg: &str) -> ExitCode {
+    tracing::error!("{msg}");
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("softtoken-server: error: {msg}");
+    }
+    ExitCode::FAILURE
+}

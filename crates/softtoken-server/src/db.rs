@@ -1,0 +1,586 @@
+//! The database: one schema and one set of queries for SQLite (embedded default) and PostgreSQL, through
+//! sqlx's `Any` driver. Every state change that must not race is a single conditional `UPDATE` whose affected-row
+//! count says whether it won.
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+use crate::error::ApiError;
+
+/// Embedded migrations (`migrations/`), the same for both databases.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A token row, seed still sealed.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub serial: String,
+    pub contract_id: Option<String>,
+    pub state: String,
+    pub seed_sealed: String,
+    pub algorithm: String,
+    pub digits: i64,
+    pub period: i64,
+    pub last_step: Option<i64>,
+    pub drift: i64,
+    pub fail_count: i64,
+    pub locked: bool,
+    pub source: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A customer row.
+#[derive(Debug, Clone)]
+pub struct CustomerRow {
+    pub contract_id: String,
+    pub name: String,
+    pub password_hash: String,
+    pub transfer_password_hash: String,
+    pub login_otp: bool,
+}
+
+/// An audit entry.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditRow {
+    pub id: String,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub serial: Option<String>,
+    pub contract_id: Option<String>,
+    pub result: String,
+    pub detail: String,
+}
+
+/// A session row.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub id: String,
+    pub contract_id: Option<String>,
+    pub csrf: String,
+    pub stage: String,
+    pub data: String,
+    pub lang: String,
+    pub expires_at: i64,
+}
+
+/// States a token moves through.
+pub mod state {
+    pub const ISSUED: &str = "issued";
+    pub const ACTIVE: &str = "active";
+    pub const REPLACED: &str = "replaced";
+    pub const STOPPED: &str = "stopped";
+    pub const REVOKED: &str = "revoked";
+}
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    pub kind: DbKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+fn db_err(e: sqlx::Error) -> ApiError {
+    ApiError::Internal(format!("database: {e}"))
+}
+
+const TOKEN_COLS: &str =
+    "serial, contract_id, state, seed_sealed, algorithm, digits, period, last_step, drift, \
+                          fail_count, locked, source, created_at, updated_at";
+
+fn token_row(r: &AnyRow) -> Result<TokenRow, sqlx::Error> {
+    Ok(TokenRow {
+        serial: r.try_get("serial")?,
+        contract_id: r.try_get("contract_id")?,
+        state: r.try_get("state")?,
+        seed_sealed: r.try_get("seed_sealed")?,
+        algorithm: r.try_get("algorithm")?,
+        digits: r.try_get("digits")?,
+        period: r.try_get("period")?,
+        last_step: r.try_get("last_step")?,
+        drift: r.try_get("drift")?,
+        fail_count: r.try_get("fail_count")?,
+        locked: r.try_get::<i64, _>("locked")? != 0,
+        source: r.try_get("source")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+impl Db {
+    /// Connects (creating the SQLite file if needed) and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Db, ApiError> {
+        sqlx::any::install_default_drivers();
+        let kind = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DbKind::Postgres
+        } else if url.starts_with("sqlite:") {
+            DbKind::Sqlite
+        } else {
+            return Err(ApiError::Internal(format!(
+                "unsupported database URL '{}': use sqlite:PATH or postgres://…",
+                url.split('@').next_back().unwrap_or("")
+            )));
+        };
+        let pool = match kind {
+            DbKind::Sqlite => {
+                // WAL lets readers run beside the one writer; NORMAL sync is durable across application crashes
+                // and loses at most the last transactions on power loss, as SQLite documents for WAL.
+                let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                    .map_err(db_err)?
+                    .create_if_missing(true)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(std::time::Duration::from_secs(10));
+                // Create the file through the SQLite driver, then use the same URL through Any.
+                let pool = sqlx::SqlitePool::connect_with(opts).await.map_err(db_err)?;
+                pool.close().await;
+                let any_url = if url.contains('?') {
+                    url.to_string()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            use sqlx::Executor;
+                            conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&any_url)
+                    .await
+                    .map_err(db_err)?
+            }
+            DbKind::Postgres => AnyPoolOptions::new()
+                .max_connections(16)
+                .connect(url)
+                .await
+                .map_err(db_err)?,
+        };
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| ApiError::Internal(format!("migrations: {e}")))?;
+        Ok(Db { pool, kind })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    // ---- tokens ----
+
+    pub async fn insert_token(&self, t: &TokenRow) -> Result<bool, ApiError> {
+        let r = sqlx::query(
+            "INSERT INTO tokens (serial, contract_id, state, seed_sealed, algorithm, digits, period, last_step, drift, \
+             fail_count, locked, source, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (serial) DO NOTHING",
+        )
+        .bind(&t.serial)
+        .bind(&t.contract_id)
+        .bind(&t.state)
+        .bind(&t.seed_sealed)
+        .bind(&t.algorithm)
+        .bind(t.digits)
+        .bind(t.period)
+        .bind(t.last_step)
+        .bind(t.drift)
+        .bind(t.fail_count)
+        .bind(i64::from(t.locked))
+        .bind(&t.source)
+        .bind(t.created_at)
+        .bind(t.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn token(&self, serial: &str) -> Result<Option<TokenRow>, ApiError> {
+        let row = sqlx::query(&format!("SELECT {TOKEN_COLS} FROM tokens WHERE serial = $1"))
+            .bind(serial)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(token_row).transpose().map_err(db_err)
+    }
+
+    pub async fn tokens_of(&self, contract_id: &str) -> Result<Vec<TokenRow>, ApiError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLS} FROM tokens WHERE contract_id = $1 ORDER BY created_at, serial"
+        ))
+        .bind(contract_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(token_row)
+            .collect::<Result<_, _>>()
+            .map_err(db_err)
+    }
+
+    /// The compare-and-set of an accept: succeeds for exactly one caller per step, only while the token is in
+    /// `state`, unlocked, and `step` is later than the last accepted one.
+    pub async fn accept_step(
+        &self,
+        serial: &str,
+        state: &str,
+        step: i64,
+        drift: i64,
+        now: i64,
+    ) -> Result<bool, ApiError> {
+        let r = sqlx::query(
+            "UPDATE tokens SET last_step = $1, drift = $2, fail_count = 0, updated_at = $3 \
+             WHERE serial = $4 AND state = $5 AND locked = 0 AND (last_step IS NULL OR last_step < $1)",
+        )
+        .bind(step)
+        .bind(drift)
+        .bind(now)
+        .bind(serial)
+        .bind(state)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Counts a failure atomically; locks at `max_failures`. Returns (fail_count, locked) after the update.
+    pub async fn record_failure(
+        &self,
+        serial: &str,
+        max_failures: i64,
+        now: i64,
+    ) -> Result<(i64, bool), ApiError> {
+        sqlx::query(
+            "UPDATE tokens SET fail_count = fail_count + 1, \
+             locked = CASE WHEN fail_count + 1 >= $1 THEN 1 ELSE locked END, updated_at = $2 WHERE serial = $3",
+        )
+        .bind(max_failures)
+        .bind(now)
+        .bind(serial)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let row = sqlx::query("SELECT fail_count, locked FROM tokens WHERE serial = $1")
+            .bind(serial)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok((
+            row.try_get("fail_count").map_err(db_err)?,
+            row.try_get::<i64, _>("locked").map_err(db_err)? != 0,
+        ))
+    }
+
+    /// Moves a token from one of `from` states to `to`, optionally binding it to a contract. Returns whether it
+    /// moved (false: it was not in any of those states any more).
+    pub async fn set_state(
+        &self,
+        serial: &str,
+        from: &[&str],
+        to: &str,
+        contract_id: Option<&str>,
+        now: i64,
+    ) -> Result<bool, ApiError> {
+        let placeholders: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 5)).collect();
+        let sql = format!(
+            "UPDATE tokens SET state = $1, contract_id = COALESCE($2, contract_id), updated_at = $3 \
+             WHERE serial = $4 AND state IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(to)
+            .bind(contract_id)
+            .bind(now)
+            .bind(serial);
+        for f in from {
+            q = q.bind(*f);
+        }
+        Ok(q.execute(&self.pool).await.map_err(db_err)?.rows_affected() == 1)
+    }
+
+    pub async fn unlock(&self, serial: &str, now: i64) -> Result<bool, ApiError> {
+        let r =
+            sqlx::query("UPDATE tokens SET locked = 0, fail_count = 0, updated_at = $1 WHERE serial = $2")
+                .bind(now)
+                .bind(serial)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Exchange (交換): in one transaction, the new token becomes the contract's active token and the old one is
+    /// marked replaced. Fails (returns false, nothing changed) if either has moved on meanwhile.
+    pub async fn exchange(
+        &self,
+        contract_id: &str,
+        old: &str,
+        new: &str,
+        now: i64,
+    ) -> Result<bool, ApiError> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let a = sqlx::query(
+            "UPDATE tokens SET state = 'replaced', updated_at = $1 WHERE serial = $2 AND contract_id = $3 AND state = 'active'",
+        )
+        .bind(now)
+        .bind(old)
+        .bind(contract_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let b = sqlx::query(
+            "UPDATE tokens SET state = 'active', contract_id = $1, updated_at = $2 WHERE serial = $3 AND state = 'issued'",
+        )
+        .bind(contract_id)
+        .bind(now)
+        .bind(new)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if a.rows_affected() == 1 && b.rows_affected() == 1 {
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        } else {
+            tx.rollback().await.map_err(db_err)?;
+            Ok(false)
+        }
+    }
+
+    // ---- customers ----
+
+    pub async fn insert_customer(&self, c: &CustomerRow, now: i64) -> Result<bool, ApiError> {
+        let r = sqlx::query(
+            "INSERT INTO customers (contract_id, name, password_hash, transfer_password_hash, login_otp, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contract_id) DO NOTHING",
+        )
+        .bind(&c.contract_id)
+        .bind(&c.name)
+        .bind(&c.password_hash)
+        .bind(&c.transfer_password_hash)
+        .bind(i64::from(c.login_otp))
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn customer(&self, contract_id: &str) -> Result<Option<CustomerRow>, ApiError> {
+        let row = sqlx::query(
+            "SELECT contract_id, name, password_hash, transfer_password_hash, login_otp FROM customers WHERE contract_id = $1",
+        )
+        .bind(contract_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        row.map(|r| -> Result<CustomerRow, sqlx::Error> {
+            Ok(CustomerRow {
+                contract_id: r.try_get("contract_id")?,
+                name: r.try_get("name")?,
+                password_hash: r.try_get("password_hash")?,
+                transfer_password_hash: r.try_get("transfer_password_hash")?,
+                login_otp: r.try_get::<i64, _>("login_otp")? != 0,
+            })
+        })
+        .transpose()
+        .map_err(db_err)
+    }
+
+    pub async fn set_login_otp(&self, contract_id: &str, on: bool) -> Result<(), ApiError> {
+        sqlx::query("UPDATE customers SET login_otp = $1 WHERE contract_id = $2")
+            .bind(i64::from(on))
+            .bind(contract_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    // ---- activation codes ----
+
+    pub async fn insert_activation(
+        &self,
+        code_hash: &str,
+        contract_id: &str,
+        expires_at: i64,
+    ) -> Result<(), ApiError> {
+        sqlx::query("INSERT INTO activation_codes (code_hash, contract_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(code_hash)
+            .bind(contract_id)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Whether an activation code is unused and unexpired (read-only).
+    pub async fn activation_usable(&self, code_hash: &str, now: i64) -> Result<bool, ApiError> {
+        let row = sqlx::query("SELECT contract_id FROM activation_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2")
+            .bind(code_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(row.is_some())
+    }
+
+    /// Uses up an activation code (once, before it expires). Returns its contract.
+    pub async fn use_activation(
+        &self,
+        code_hash: &str,
+        serial: &str,
+        now: i64,
+    ) -> Result<Option<String>, ApiError> {
+        let r = sqlx::query(
+            "UPDATE activation_codes SET used_at = $1, serial = $2 WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1",
+        )
+        .bind(now)
+        .bind(serial)
+        .bind(code_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        if r.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT contract_id FROM activation_codes WHERE code_hash = $1")
+            .bind(code_hash)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(Some(row.try_get("contract_id").map_err(db_err)?))
+    }
+
+    // ---- audit ----
+
+    pub async fn audit(&self, a: &AuditRow) -> Result<(), ApiError> {
+        sqlx::query(
+            "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&a.id)
+        .bind(a.at)
+        .bind(&a.actor)
+        .bind(&a.action)
+        .bind(&a.serial)
+        .bind(&a.contract_id)
+        .bind(&a.result)
+        .bind(&a.detail)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub async fn audit_query(
+        &self,
+        serial: Option<&str>,
+        contract_id: Option<&str>,
+        action: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, ApiError> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, serial, contract_id, result, detail FROM audit \
+             WHERE ($1 IS NULL OR serial = $1) AND ($2 IS NULL OR contract_id = $2) AND ($3 IS NULL OR action = $3) \
+             ORDER BY id DESC LIMIT $4",
+        )
+        .bind(serial)
+        .bind(contract_id)
+        .bind(action)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| -> Result<AuditRow, sqlx::Error> {
+                Ok(AuditRow {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    serial: r.try_get("serial")?,
+                    contract_id: r.try_get("contract_id")?,
+                    result: r.try_get("result")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map_err(db_err)
+    }
+
+    // ---- sessions ----
+
+    pub async fn put_session(&self, s: &SessionRow) -> Result<(), ApiError> {
+        sqlx::query(
+            "INSERT INTO sessions (id, contract_id, csrf, stage, data, lang, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (id) DO UPDATE SET contract_id = $2, csrf = $3, stage = $4, data = $5, lang = $6, expires_at = $7",
+        )
+        .bind(&s.id)
+        .bind(&s.contract_id)
+        .bind(&s.csrf)
+        .bind(&s.stage)
+        .bind(&s.data)
+        .bind(&s.lang)
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub async fn session(&self, id: &str, now: i64) -> Result<Option<SessionRow>, ApiError> {
+        let row = sqlx::query(
+            "SELECT id, contract_id, csrf, stage, data, lang, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        row.map(|r| -> Result<SessionRow, sqlx::Error> {
+            Ok(SessionRow {
+                id: r.try_get("id")?,
+                contract_id: r.try_get("contract_id")?,
+                csrf: r.try_get("csrf")?,
+                stage: r.try_get("stage")?,
+                data: r.try_get("data")?,
+                lang: r.try_get("lang")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+        .map_err(db_err)
+    }
+
+    pub async fn delete_session(&self, id: &str) -> Result<(), ApiError> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Row counts per table, for tests and the admin status.
+    pub async fn counts(&self) -> Result<Vec<(String, i64)>, ApiError> {
+        let mut out = Vec::new();
+        for t in ["customers", "tokens", "activation_codes", "audit", "sessions"] {
+            let r = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {t}"))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_err)?;
+            out.push((t.to_string(), r.try_get::<i64, _>("n").map_err(db_err)?));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,128 @@
+//! API errors: every refusal is a JSON body `{"error": {"code": "...", "message": "..."}}` with a stable code and
+//! a 4xx status; internal failures are a 500 with code `internal` and a message that names no secret.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed (JSON, types, sizes, formats).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// No or wrong bearer token.
+    #[error("a valid bearer token is required (Authorization: Bearer …)")]
+    Unauthorized,
+    /// The thing named does not exist.
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
+    /// The request conflicts with the current state.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// The body is over the limit.
+    #[error("the request body is too large")]
+    TooLarge,
+    /// Too many requests.
+    #[error("too many requests: wait a minute and try again")]
+    RateLimited,
+    /// Something on our side failed.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::NotFound {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. }
+            | ApiError::NotFound { code, .. }
+            | ApiError::Conflict { code, .. } => code,
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::RateLimited => "rate_limited",
+            ApiError::TooLarge => "body_too_large",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<softtoken_core::Error> for ApiError {
+    fn from(e: softtoken_core::Error) -> Self {
+        use softtoken_core::Error as E;
+        match e {
+            E::Sealed { .. } | E::Io { .. } | E::QrEncode { .. } => ApiError::Internal(e.to_string()),
+            other => ApiError::BadRequest {
+                code: other.code(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(msg) = &self {
+            tracing::error!(error = %msg, "internal error");
+        }
+        let body = json!({ "error": { "code": self.code(), "message": self.to_string() } });
+        let mut resp = (self.status(), Json(body)).into_response();
+        if matches!(self, ApiError::Unauthorized) {
+            resp.headers_mut()
+                .insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+/// Turns axum's JSON extractor rejections into our coded 400s (malformed JSON, wrong types, wrong content type,
+/// body too large).
+pub fn json_rejection(r: axum::extract::rejection::JsonRejection) -> ApiError {
+    use axum::extract::rejection::JsonRejection as J;
+    match r {
+        J::JsonDataError(e) => ApiError::bad(
+            "bad_json_fields",
+            format!("the JSON fields are wrong: {}", e.body_text()),
+        ),
+        J::JsonSyntaxError(e) => ApiError::bad(
+            "bad_json",
+            format!("the body is not valid JSON: {}", e.body_text()),
+        ),
+        J::MissingJsonContentType(_) => {
+            ApiError::bad("bad_content_type", "send Content-Type: application/json")
+        }
+        J::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+        other => ApiError::bad("bad_request", other.body_text()),
+    }
+}

@@ -1,0 +1,941 @@
+//! Internet-banking pages under `/ib`, mirroring the shinkin banks' guides: every flow starts with the contract ID
+//! and login password, then asks for what the guide asks for, and ends on a 処理結果 (result) page.
+//!
+//! Sessions are server-side rows keyed by an HttpOnly, SameSite=Strict cookie; every form carries the session's
+//! CSRF token; logins are rate-limited per contract ID and per client address.
+
+pub mod text;
+pub mod view;
+
+use std::net::SocketAddr;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use maud::html;
+use subtle::ConstantTimeEq;
+
+use crate::db::{state, SessionRow, TokenRow};
+use crate::error::ApiError;
+use crate::service::{now, Validation};
+use crate::AppState;
+use text::{t, Lang};
+use view::Field;
+
+const COOKIE: &str = "st_sid";
+const SESSION_SECONDS: i64 = 15 * 60;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/ib/") }))
+        .route("/ib", get(|| async { Redirect::to("/ib/") }))
+        .route("/ib/", get(top))
+        .route("/ib/style.css", get(css))
+        .route("/ib/lang", get(lang))
+        .route("/ib/logout", get(logout))
+        .route("/ib/home", get(home))
+        .route("/ib/{flow}", get(show).post(submit))
+}
+
+/// Argon2id PHC string of a password.
+pub fn hash_password(pw: &str) -> Result<String, ApiError> {
+    let mut salt = [0u8; 16];
+    rand::fill(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(pw.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn verify_password(pw: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+}
+
+/// The client's address, when the server knows it (not in in-process tests).
+#[derive(Debug)]
+pub struct ClientAddr(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+        ))
+    }
+}
+
+fn random_token() -> String {
+    let mut b = [0u8; 24];
+    rand::fill(&mut b);
+    data_encoding::BASE64URL_NOPAD.encode(&b)
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+}
+
+/// Loads the session named by the cookie, or starts a new anonymous one.
+async fn session(st: &AppState, headers: &HeaderMap) -> Result<SessionRow, ApiError> {
+    if let Some(id) = cookie_value(headers, COOKIE) {
+        if let Some(s) = st.svc.db.session(&id, now()).await? {
+            return Ok(s);
+        }
+    }
+    Ok(SessionRow {
+        id: random_token(),
+        contract_id: None,
+        csrf: random_token(),
+        stage: String::new(),
+        data: String::new(),
+        lang: "ja".into(),
+        expires_at: 0,
+    })
+}
+
+/// Saves the session (sliding expiry) and returns the Set-Cookie header for it.
+async fn save(st: &AppState, s: &mut SessionRow) -> Result<HeaderValue, ApiError> {
+    s.expires_at = now() + SESSION_SECONDS;
+    st.svc.db.put_session(s).await?;
+    let secure = if st.svc.settings.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}{secure}",
+        s.id
+    ))
+    .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn secure_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    resp
+}
+
+/// Renders a page and stores the session.
+async fn render(
+    st: &AppState,
+    s: &mut SessionRow,
+    status: StatusCode,
+    html: String,
+) -> Result<Response, ApiError> {
+    let cookie = save(st, s).await?;
+    let mut resp = (status, Html(html)).into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(secure_headers(resp))
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        view::CSS,
+    )
+        .into_response()
+}
+
+async fn top(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let mut s = session(&st, &headers).await?;
+    let lang = Lang::parse(&s.lang);
+    render(
+        &st,
+        &mut s,
+        StatusCode::OK,
+        view::page(lang, "/ib/", "top", view::menu(lang)),
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    to: String,
+    back: Option<String>,
+}
+
+/// Switches the language and goes back to the page it came from (only pages under /ib/).
+async fn lang(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let mut s = session(&st, &headers).await?;
+    s.lang = Lang::parse(&q.to).code().to_string();
+    let back = q
+        .back
+        .filter(|b| b.starts_with("/ib/") && !b.contains("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/ib/".into());
+    let cookie = save(&st, &mut s).await?;
+    let mut resp = Redirect::to(&back).into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(resp)
+}
+
+async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(id) = cookie_value(&headers, COOKIE) {
+        if let Some(s) = st.svc.db.session(&id, now()).await? {
+            if let Some(c) = &s.contract_id {
+                st.svc
+                    .audit(&format!("ib:{c}"), "ib_logout", None, Some(c), "ok", "")
+                    .await?;
+            }
+        }
+        st.svc.db.delete_session(&id).await?;
+    }
+    let mut resp = Redirect::to("/ib/login").into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("st_sid=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    Ok(resp)
+}
+
+async fn active_token(st: &AppState, contract: &str) -> Result<Option<TokenRow>, ApiError> {
+    Ok(st
+        .svc
+        .db
+        .tokens_of(contract)
+        .await?
+        .into_iter()
+        .find(|t| t.state == state::ACTIVE))
+}
+
+async fn home(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let mut s = session(&st, &headers).await?;
+    let lang = Lang::parse(&s.lang);
+    let Some(contract) = s.contract_id.clone().filter(|_| s.stage == "in") else {
+        return Ok(Redirect::to("/ib/login").into_response());
+    };
+    let name = st
+        .svc
+        .db
+        .customer(&contract)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let tokens = st.svc.db.tokens_of(&contract).await?;
+    let body = html! {
+        p #welcome { (name) (t(lang, "welcome")) }
+        h2 { (t(lang, "your_tokens")) }
+        @if tokens.iter().all(|t| t.state != state::ACTIVE) { p { (t(lang, "no_token")) } }
+        table {
+            tr { th { (t(lang, "serial")) } th { "state" } }
+            @for tok in &tokens {
+                tr { td.serial { (softtoken_core::serial::display_serial(&tok.serial)) } td { (tok.state) @if tok.locked { " (locked)" } } }
+            }
+        }
+        ul.menu {
+            li { a href="/ib/transfer" { (t(lang, "transfer")) } }
+            li { a href="/ib/login-otp" { (t(lang, "login_otp_setting")) } }
+            li { a href="/ib/logout" { (t(lang, "logout")) } }
+        }
+    };
+    render(
+        &st,
+        &mut s,
+        StatusCode::OK,
+        view::page(lang, "/ib/home", "top", body),
+    )
+    .await
+}
+
+/// The flows and the step the session is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Login,
+    Register,
+    Exchange,
+    Stop,
+    Transfer,
+    LoginOtp,
+}
+
+impl Flow {
+    fn parse(s: &str) -> Option<Flow> {
+        Some(match s {
+            "login" => Flow::Login,
+            "register" => Flow::Register,
+            "exchange" => Flow::Exchange,
+            "stop" => Flow::Stop,
+            "transfer" => Flow::Transfer,
+            "login-otp" => Flow::LoginOtp,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Flow::Login => "login",
+            Flow::Register => "register",
+            Flow::Exchange => "exchange",
+            Flow::Stop => "stop",
+            Flow::Transfer => "transfer",
+            Flow::LoginOtp => "login-otp",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Flow::Login => "login",
+            Flow::Register => "register",
+            Flow::Exchange => "exchange",
+            Flow::Stop => "stop",
+            Flow::Transfer => "transfer",
+            Flow::LoginOtp => "login_otp_setting",
+        }
+    }
+
+    /// Flows that need a logged-in session rather than their own first step.
+    fn needs_login(self) -> bool {
+        matches!(self, Flow::Transfer | Flow::LoginOtp)
+    }
+}
+
+/// The step of `flow` the session is at: "" (first step) or a flow-specific stage.
+fn step_of(s: &SessionRow, flow: Flow) -> String {
+    s.stage
+        .strip_prefix(flow.name())
+        .and_then(|r| r.strip_prefix(':'))
+        .unwrap_or("")
+        .to_string()
+}
+
+async fn show(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(flow): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(flow) = Flow::parse(&flow) else {
+        return Ok(crate::api::not_found().await);
+    };
+    let mut s = session(&st, &headers).await?;
+    if flow.needs_login() && !(s.stage == "in" && s.contract_id.is_some()) {
+        return Ok(Redirect::to("/ib/login").into_response());
+    }
+    // Opening a flow's page afresh starts it from its first step (unless logged in and the flow needs that).
+    if !flow.needs_login() && !s.stage.starts_with(flow.name()) {
+        s.stage = String::new();
+    }
+    let step = step_of(&s, flow);
+    let html = form_page(&st, &s, flow, &step, None).await?;
+    render(&st, &mut s, StatusCode::OK, html).await
+}
+
+/// The form of `flow` at `step`, with an optional error message.
+async fn form_page(
+    st: &AppState,
+    s: &SessionRow,
+    flow: Flow,
+    step: &str,
+    error: Option<&str>,
+) -> Result<String, ApiError> {
+    let lang = Lang::parse(&s.lang);
+    let action = format!("/ib/{}", flow.name());
+    let credentials = [
+        Field::Text {
+            name: "contract_id",
+            label: t(lang, "contract_id"),
+            value: "",
+            autocomplete: "username",
+        },
+        Field::Password {
+            name: "password",
+            label: t(lang, "login_password"),
+            autocomplete: "current-password",
+        },
+    ];
+    let f = |intro: &str, fields: &[Field<'_>], submit: &str| {
+        html! { (view::error_box(error)) (view::form(lang, &action, &s.csrf, intro, fields, submit)) }
+    };
+    let body = match (flow, step) {
+        (Flow::Login, "otp") => f(
+            t(lang, "login_otp_intro"),
+            &[Field::Otp {
+                name: "otp",
+                label: t(lang, "otp"),
+            }],
+            "login",
+        ),
+        (Flow::Transfer, _) => f(
+            t(lang, "transfer_intro"),
+            &[
+                Field::Text {
+                    name: "payee",
+                    label: t(lang, "payee"),
+                    value: "",
+                    autocomplete: "off",
+                },
+                Field::Text {
+                    name: "amount",
+                    label: t(lang, "amount"),
+                    value: "",
+                    autocomplete: "off",
+                },
+                Field::Password {
+                    name: "transfer_password",
+                    label: t(lang, "transfer_password"),
+                    autocomplete: "off",
+                },
+                Field::Otp {
+                    name: "otp",
+                    label: t(lang, "otp"),
+                },
+            ],
+            "submit_transfer",
+        ),
+        (Flow::LoginOtp, _) => {
+            let on = match &s.contract_id {
+                Some(c) => st.svc.db.customer(c).await?.is_some_and(|c| c.login_otp),
+                None => true,
+            };
+            f(
+                t(lang, "login_otp_setting_intro"),
+                &[
+                    Field::Radio {
+                        name: "login_otp",
+                        options: vec![("on", t(lang, "on"), on), ("off", t(lang, "off"), !on)],
+                    },
+                    Field::Otp {
+                        name: "otp",
+                        label: t(lang, "otp"),
+                    },
+                ],
+                "save",
+            )
+        }
+        (Flow::Register, "auth") => f(
+            t(lang, "register_intro"),
+            &[
+                Field::Text {
+                    name: "serial",
+                    label: t(lang, "serial"),
+                    value: "",
+                    autocomplete: "off",
+                },
+                Field::Otp {
+                    name: "otp",
+                    label: t(lang, "otp"),
+                },
+            ],
+            "submit_register",
+        ),
+        (Flow::Exchange, "auth") => f(
+            t(lang, "exchange_old_intro"),
+            &[Field::Otp {
+                name: "otp",
+                label: t(lang, "otp_old"),
+            }],
+            "next",
+        ),
+        (Flow::Exchange, "old") => f(
+            t(lang, "exchange_new_intro"),
+            &[
+                Field::Text {
+                    name: "serial",
+                    label: t(lang, "serial_new"),
+                    value: "",
+                    autocomplete: "off",
+                },
+                Field::Otp {
+                    name: "otp",
+                    label: t(lang, "otp_new"),
+                },
+            ],
+            "submit_register",
+        ),
+        (Flow::Stop, "auth") => f(
+            t(lang, "stop_intro"),
+            &[
+                Field::Otp {
+                    name: "otp",
+                    label: t(lang, "otp"),
+                },
+                Field::Password {
+                    name: "transfer_password",
+                    label: t(lang, "transfer_password"),
+                    autocomplete: "off",
+                },
+            ],
+            "submit_stop",
+        ),
+        _ => f(
+            t(lang, "step1_intro"),
+            &credentials,
+            if flow == Flow::Login { "login" } else { "next" },
+        ),
+    };
+    Ok(view::page(lang, &action, flow.title(), body))
+}
+
+/// The message for a refused code, with how many tries are left when that is useful.
+fn refusal(st: &AppState, lang: Lang, v: &Validation) -> String {
+    let key = match v.reason.unwrap_or("") {
+        "locked" => "err_locked",
+        "replayed" => "err_replayed",
+        "bad_format" => "err_bad_format",
+        "unknown_serial" => "err_unknown_serial",
+        "not_active" => "err_not_active",
+        _ => "err_wrong_otp",
+    };
+    let mut msg = t(lang, key).to_string();
+    if let (Some(n), false) = (v.fail_count, v.locked) {
+        let left = i64::from(st.svc.settings.policy.max_failures) - n;
+        if left > 0 && left <= 3 {
+            msg.push(' ');
+            msg.push_str(&t(lang, "tries_left").replace("{n}", &left.to_string()));
+        }
+    }
+    if v.locked && key != "err_locked" {
+        msg = t(lang, "err_locked").to_string();
+    }
+    msg
+}
+
+fn serial_error(lang: Lang, e: &ApiError) -> String {
+    match e.code() {
+        "serial_check_digit" => t(lang, "err_serial_typo").to_string(),
+        _ => t(lang, "err_serial_format").to_string(),
+    }
+}
+
+async fn submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    addr: ClientAddr,
+    Path(flow): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Some(flow) = Flow::parse(&flow) else {
+        return Ok(crate::api::not_found().await);
+    };
+    let form = crate::form(&body);
+    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("").trim().to_string();
+    let mut s = session(&st, &headers).await?;
+    let lang = Lang::parse(&s.lang);
+    // CSRF: the form must carry this session's token (a new session has none that a form could know).
+    if s.expires_at == 0 || !bool::from(get("csrf").as_bytes().ct_eq(s.csrf.as_bytes())) {
+        s.stage = String::new();
+        let html = view::page(
+            lang,
+            "/ib/",
+            "top",
+            html! { (view::error_box(Some(t(lang, "err_session")))) (view::menu(lang)) },
+        );
+        return render(&st, &mut s, StatusCode::FORBIDDEN, html).await;
+    }
+    if flow.needs_login() && !(s.stage == "in" && s.contract_id.is_some()) {
+        return Ok(Redirect::to("/ib/login").into_response());
+    }
+    let step = step_of(&s, flow);
+    let again = |s: &mut SessionRow, msg: String| {
+        let st = st.clone();
+        let mut s = s.clone();
+        let step = step_of(&s, flow);
+        async move {
+            let html = form_page(&st, &s, flow, &step, Some(&msg)).await?;
+            render(&st, &mut s, StatusCode::UNPROCESSABLE_ENTITY, html).await
+        }
+    };
+    let done = |s: &mut SessionRow, key: &str| {
+        let st = st.clone();
+        let mut s = s.clone();
+        let msg = t(lang, key);
+        async move {
+            let html = view::page(lang, "/ib/", "result", view::result(lang, msg));
+            render(&st, &mut s, StatusCode::OK, html).await
+        }
+    };
+
+    // First step of login / register / exchange / stop: contract ID and login password.
+    if !flow.needs_login() && step.is_empty() {
+        let contract = get("contract_id");
+        let ip = addr.0.map(|a| a.ip().to_string()).unwrap_or_default();
+        if !st.limiter.allow("login-contract", &contract, 10) || !st.limiter.allow("login-ip", &ip, 30) {
+            st.svc
+                .audit(
+                    "ib",
+                    "ib_auth",
+                    None,
+                    Some(&contract),
+                    "rate_limited",
+                    flow.name(),
+                )
+                .await?;
+            return again(&mut s, t(lang, "err_rate").to_string()).await;
+        }
+        let customer = if !crate::sane_id(&contract) {
+            None
+        } else {
+            st.svc.db.customer(&contract).await?
+        };
+        let ok = customer
+            .as_ref()
+            .is_some_and(|c| verify_password(&get("password"), &c.password_hash));
+        if !ok {
+            st.svc
+                .audit("ib", "ib_auth", None, None, "bad_credentials", flow.name())
+                .await?;
+            return again(&mut s, t(lang, "err_login").to_string()).await;
+        }
+        st.svc
+            .audit(
+                &format!("ib:{contract}"),
+                "ib_auth",
+                None,
+                Some(&contract),
+                "ok",
+                flow.name(),
+            )
+            .await?;
+        // A new session id after authentication (no session fixation).
+        let old = s.id.clone();
+        s.id = random_token();
+        st.svc.db.delete_session(&old).await?;
+        s.contract_id = Some(contract.clone());
+        let active = active_token(&st, &contract).await?;
+        match flow {
+            Flow::Login => {
+                let otp_on = customer.is_some_and(|c| c.login_otp);
+                if otp_on && active.is_some() {
+                    s.stage = "login:otp".into();
+                } else {
+                    s.stage = "in".into();
+                    st.svc
+                        .audit(
+                            &format!("ib:{contract}"),
+                            "ib_login",
+                            None,
+                            Some(&contract),
+                            "ok",
+                            "no otp",
+                        )
+                        .await?;
+                    let cookie = save(&st, &mut s).await?;
+                    let mut resp = Redirect::to("/ib/home").into_response();
+                    resp.headers_mut().insert(header::SET_COOKIE, cookie);
+                    return Ok(resp);
+                }
+            }
+            Flow::Register if active.is_some() => {
+                s.stage = String::new();
+                return again(&mut s, t(lang, "err_has_token").to_string()).await;
+            }
+            Flow::Exchange | Flow::Stop if active.is_none() => {
+                s.stage = String::new();
+                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+            }
+            _ => s.stage = format!("{}:auth", flow.name()),
+        }
+        let html = form_page(&st, &s, flow, &step_of(&s, flow), None).await?;
+        return render(&st, &mut s, StatusCode::OK, html).await;
+    }
+
+    let Some(contract) = s.contract_id.clone() else {
+        s.stage = String::new();
+        return again(&mut s, t(lang, "err_session").to_string()).await;
+    };
+    let actor = format!("ib:{contract}");
+    match (flow, step.as_str()) {
+        (Flow::Login, "otp") => {
+            let Some(tok) = active_token(&st, &contract).await? else {
+                s.stage = String::new();
+                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+            };
+            let v = st
+                .svc
+                .validate(&tok.serial, &get("otp"), state::ACTIVE, &actor, "ib_login")
+                .await?;
+            if !v.valid {
+                return again(&mut s, refusal(&st, lang, &v)).await;
+            }
+            s.stage = "in".into();
+            let cookie = save(&st, &mut s).await?;
+            let mut resp = Redirect::to("/ib/home").into_response();
+            resp.headers_mut().insert(header::SET_COOKIE, cookie);
+            Ok(resp)
+        }
+        (Flow::Register, "auth") => {
+            let serial = match softtoken_core::Serial::parse(&get("serial")) {
+                Ok(sr) => sr,
+                Err(e) => return again(&mut s, serial_error(lang, &ApiError::from(e))).await,
+            };
+            let v = match st
+                .svc
+                .validate(serial.as_str(), &get("otp"), state::ISSUED, &actor, "ib_register")
+                .await
+            {
+                Err(e) if e.code() == "unknown_serial" => {
+                    return again(&mut s, t(lang, "err_unknown_serial").to_string()).await
+                }
+                other => other?,
+            };
+            if !v.valid {
+                let msg = if v.reason == Some("not_active") {
+                    t(lang, "err_serial_taken").to_string()
+                } else {
+                    refusal(&st, lang, &v)
+                };
+                return again(&mut s, msg).await;
+            }
+            if !st
+                .svc
+                .db
+                .set_state(
+                    serial.as_str(),
+                    &[state::ISSUED],
+                    state::ACTIVE,
+                    Some(&contract),
+                    now(),
+                )
+                .await?
+            {
+                return again(&mut s, t(lang, "err_serial_taken").to_string()).await;
+            }
+            st.svc
+                .audit(
+                    &actor,
+                    "register",
+                    Some(serial.as_str()),
+                    Some(&contract),
+                    "ok",
+                    "",
+                )
+                .await?;
+            s.stage = String::new();
+            done(&mut s, "done_register").await
+        }
+        (Flow::Exchange, "auth") => {
+            let Some(old) = active_token(&st, &contract).await? else {
+                s.stage = String::new();
+                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+            };
+            let v = st
+                .svc
+                .validate(&old.serial, &get("otp"), state::ACTIVE, &actor, "ib_exchange_old")
+                .await?;
+            if !v.valid {
+                return again(&mut s, refusal(&st, lang, &v)).await;
+            }
+            s.stage = "exchange:old".into();
+            s.data = old.serial;
+            let html = form_page(&st, &s, flow, "old", None).await?;
+            render(&st, &mut s, StatusCode::OK, html).await
+        }
+        (Flow::Exchange, "old") => {
+            let serial = match softtoken_core::Serial::parse(&get("serial")) {
+                Ok(sr) => sr,
+                Err(e) => return again(&mut s, serial_error(lang, &ApiError::from(e))).await,
+            };
+            let v = match st
+                .svc
+                .validate(
+                    serial.as_str(),
+                    &get("otp"),
+                    state::ISSUED,
+                    &actor,
+                    "ib_exchange_new",
+                )
+                .await
+            {
+                Err(e) if e.code() == "unknown_serial" => {
+                    return again(&mut s, t(lang, "err_unknown_serial").to_string()).await
+                }
+                other => other?,
+            };
+            if !v.valid {
+                let msg = if v.reason == Some("not_active") {
+                    t(lang, "err_serial_taken").to_string()
+                } else {
+                    refusal(&st, lang, &v)
+                };
+                return again(&mut s, msg).await;
+            }
+            let old = s.data.clone();
+            if !st
+                .svc
+                .db
+                .exchange(&contract, &old, serial.as_str(), now())
+                .await?
+            {
+                s.stage = String::new();
+                return again(&mut s, t(lang, "err_serial_taken").to_string()).await;
+            }
+            st.svc
+                .audit(
+                    &actor,
+                    "exchange",
+                    Some(serial.as_str()),
+                    Some(&contract),
+                    "ok",
+                    &format!("replaced {old}"),
+                )
+                .await?;
+            s.stage = String::new();
+            s.data = String::new();
+            done(&mut s, "done_exchange").await
+        }
+        (Flow::Stop, "auth") => {
+            let Some(tok) = active_token(&st, &contract).await? else {
+                s.stage = String::new();
+                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+            };
+            let customer = st.svc.db.customer(&contract).await?;
+            if !customer
+                .is_some_and(|c| verify_password(&get("transfer_password"), &c.transfer_password_hash))
+            {
+                st.svc
+                    .audit(
+                        &actor,
+                        "stop",
+                        Some(&tok.serial),
+                        Some(&contract),
+                        "bad_transfer_password",
+                        "",
+                    )
+                    .await?;
+                return again(&mut s, t(lang, "err_transfer_password").to_string()).await;
+            }
+            let v = st
+                .svc
+                .validate(&tok.serial, &get("otp"), state::ACTIVE, &actor, "ib_stop")
+                .await?;
+            if !v.valid {
+                return again(&mut s, refusal(&st, lang, &v)).await;
+            }
+            st.svc
+                .db
+                .set_state(&tok.serial, &[state::ACTIVE], state::STOPPED, None, now())
+                .await?;
+            st.svc
+                .audit(&actor, "stop", Some(&tok.serial), Some(&contract), "ok", "")
+                .await?;
+            s.stage = String::new();
+            done(&mut s, "done_stop").await
+        }
+        (Flow::Transfer, _) => {
+            let Some(tok) = active_token(&st, &contract).await? else {
+                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+            };
+            let amount_ok = get("amount")
+                .parse::<u64>()
+                .is_ok_and(|a| (1..=10_000_000).contains(&a));
+            if !amount_ok || get("payee").is_empty() || get("payee").chars().count() > 64 {
+                return again(&mut s, t(lang, "err_amount").to_string()).await;
+            }
+            let customer = st.svc.db.customer(&contract).await?;
+            if !customer
+                .is_some_and(|c| verify_password(&get("transfer_password"), &c.transfer_password_hash))
+            {
+                st.svc
+                    .audit(
+                        &actor,
+                        "transfer",
+                        Some(&tok.serial),
+                        Some(&contract),
+                        "bad_transfer_password",
+                        "",
+                    )
+                    .await?;
+                return again(&mut s, t(lang, "err_transfer_password").to_string()).await;
+            }
+            let v = st
+                .svc
+                .validate(&tok.serial, &get("otp"), state::ACTIVE, &actor, "ib_transfer")
+                .await?;
+            if !v.valid {
+                return again(&mut s, refusal(&st, lang, &v)).await;
+            }
+            st.svc
+                .audit(
+                    &actor,
+                    "transfer",
+                    Some(&tok.serial),
+                    Some(&contract),
+                    "ok",
+                    &format!("amount {}", get("amount")),
+                )
+                .await?;
+            let html = view::page(
+                lang,
+                "/ib/home",
+                "result",
+                html! {
+                    div.card { p.done #result { (t(lang, "done_transfer")) } p { a href="/ib/home" { (t(lang, "back")) } } }
+                },
+            );
+            render(&st, &mut s, StatusCode::OK, html).await
+        }
+        (Flow::LoginOtp, _) => {
+            let on = get("login_otp") == "on";
+            if let Some(tok) = active_token(&st, &contract).await? {
+                let v = st
+                    .svc
+                    .validate(
+                        &tok.serial,
+                        &get("otp"),
+                        state::ACTIVE,
+                        &actor,
+                        "ib_login_otp_setting",
+                    )
+                    .await?;
+                if !v.valid {
+                    return again(&mut s, refusal(&st, lang, &v)).await;
+                }
+            } else {
+                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+            }
+            st.svc.db.set_login_otp(&contract, on).await?;
+            st.svc
+                .audit(
+                    &actor,
+                    "login_otp_setting",
+                    None,
+                    Some(&contract),
+                    "ok",
+                    if on { "on" } else { "off" },
+                )
+                .await?;
+            let html = view::page(
+                lang,
+                "/ib/home",
+                "result",
+                html! {
+                    div.card { p.done #result { (t(lang, "done_setting")) } p { a href="/ib/home" { (t(lang, "back")) } } }
+                },
+            );
+            render(&st, &mut s, StatusCode::OK, html).await
+        }
+        _ => {
+            s.stage = String::new();
+            again(&mut s, t(lang, "err_session").to_string()).await
+        }
+    }
+}

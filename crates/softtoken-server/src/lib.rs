@@ -1,0 +1,97 @@
+//! softtoken-server: the reference bank side. The token service (online provisioning, validation, the bank's
+//! admin operations) as a JSON API under `/v1`, and internet-banking pages under `/ib` that mirror the shinkin
+//! banks' guides (login, 利用登録 register, 交換 exchange, 利用停止 stop, 振込 transfer, login-OTP setting).
+//!
+//! SQLite is the embedded default; PostgreSQL is used when `--database postgres://…` is given. The rules live in
+//! softtoken-core (codes, serials, the verifier's decisions, the provisioning crypto); this crate stores state and
+//! speaks HTTP.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ib;
+pub mod limiter;
+pub mod service;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use sha2_shim::hex_sha256;
+
+pub use config::{main_with_args, Args};
+pub use service::{Service, Settings, Shared};
+
+/// Largest request body: JSON requests are tiny; a PSKC file may be a few megabytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub svc: Shared,
+    pub api_token: Arc<zeroize::Zeroizing<String>>,
+    pub limiter: Arc<limiter::Limiter>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("svc", &self.svc)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(api::router())
+        .merge(ib::router())
+        .fallback(api::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// A new one-time activation code: 16 characters in 4 groups, from an alphabet without look-alikes.
+pub fn new_activation_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let chars: Vec<u8> = (0..16)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())])
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Activation codes are stored hashed (SHA-256 of the normalised code): a database leak does not reveal usable
+/// codes.
+pub fn hash_code(code: &str) -> String {
+    let norm = softtoken_core::provisioning::normalize_activation_code(Some(code))
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    hex_sha256(norm.as_bytes())
+}
+
+mod sha2_shim {
+    use sha2::{Digest, Sha256};
+    pub fn hex_sha256(b: &[u8]) -> String {
+        Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    }
+}
+
+/// Whether a free-form identifier from a request (contract ID, foreign serial, audit filter) is worth a database
+/// lookup: at most 64 characters, no control characters (PostgreSQL refuses NUL in text, and none of ours
+/// contain any). Anything else cannot match a stored row.
+pub fn sane_id(s: &str) -> bool {
+    !s.is_empty() && s.chars().count() <= 64 && !s.chars().any(char::is_control)
+}
+
+/// Reads simple `key=value` pairs from a URL-encoded form body.
+pub fn form(body: &[u8]) -> HashMap<String, String> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}

@@ -1,0 +1,372 @@
+//! Test harness: the real `softtoken-server` binary on a loopback port, over SQLite or PostgreSQL, the real
+//! `softtoken` CLI, and an internet-banking client with a cookie jar.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// Seconds per code of the test servers' tokens: short, so a test never waits long for a fresh code.
+pub const PERIOD: u64 = 2;
+
+/// Which database a test server uses.
+#[derive(Debug, Clone)]
+pub enum TestDb {
+    Sqlite,
+    Postgres(String),
+}
+
+impl TestDb {
+    pub fn name(&self) -> &'static str {
+        match self {
+            TestDb::Sqlite => "sqlite",
+            TestDb::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// SQLite always; PostgreSQL when SOFTTOKEN_TEST_POSTGRES_URL names a server (./x test starts one). With
+/// SOFTTOKEN_REQUIRE_POSTGRES=1 a missing PostgreSQL is a failure, not a skip.
+pub fn databases() -> Vec<TestDb> {
+    let mut v = vec![TestDb::Sqlite];
+    match std::env::var("SOFTTOKEN_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => v.push(TestDb::Postgres(url)),
+        _ => {
+            if std::env::var("SOFTTOKEN_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("SOFTTOKEN_REQUIRE_POSTGRES=1 but SOFTTOKEN_TEST_POSTGRES_URL is not set");
+            }
+            eprintln!("note: PostgreSQL tests skipped (set SOFTTOKEN_TEST_POSTGRES_URL, as ./x test does)");
+        }
+    }
+    v
+}
+
+/// A fresh, empty PostgreSQL database on the server at `base_url`; returns its URL.
+fn fresh_pg_database(base_url: &str) -> String {
+    use sqlx::Connection;
+    use sqlx::Executor;
+    let name = format!("softtoken_test_{:016x}", rand::random::<u64>());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut c = sqlx::PgConnection::connect(base_url)
+            .await
+            .expect("connect to the test PostgreSQL");
+        c.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap();
+    });
+    let mut url = url::Url::parse(base_url).unwrap();
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+pub fn server_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_softtoken-server"))
+}
+
+/// The `softtoken` CLI binary, beside the server's (built on demand when this crate is tested alone).
+pub fn cli_bin() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let p = server_bin().with_file_name(format!("softtoken{}", std::env::consts::EXE_SUFFIX));
+            if !p.exists() {
+                let st = Command::new(env!("CARGO"))
+                    .args(["build", "-q", "-p", "softtoken-cli"])
+                    .status()
+                    .unwrap();
+                assert!(st.success(), "cannot build the softtoken CLI");
+            }
+            p
+        })
+        .clone()
+}
+
+/// A running server.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub api_token: String,
+    pub data: tempfile::TempDir,
+    pub db_url: String,
+    pub db: TestDb,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts a server on a free loopback port with the demo customers.
+    pub fn start(db: &TestDb) -> Server {
+        Self::start_with(db, &[])
+    }
+
+    pub fn start_with(db: &TestDb, extra: &[&str]) -> Server {
+        let data = tempfile::tempdir().unwrap();
+        let db_url = match db {
+            TestDb::Sqlite => format!("sqlite:{}", data.path().join("softtoken.db").display()),
+            TestDb::Postgres(base) => fresh_pg_database(base),
+        };
+        let common = |cmd: &mut Command| {
+            cmd.arg("--data")
+                .arg(data.path())
+                .arg("--database")
+                .arg(&db_url)
+                .arg("--period")
+                .arg(PERIOD.to_string());
+            cmd.args(extra);
+            cmd.env("SOFTTOKEN_LOG", "warn")
+                .env_remove("SOFTTOKEN_MASTER_KEY");
+        };
+        let mut demo = Command::new(server_bin());
+        common(&mut demo);
+        let out = demo.arg("demo-data").output().unwrap();
+        assert!(
+            out.status.success(),
+            "demo-data failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        let mut cmd = Command::new(server_bin());
+        common(&mut cmd);
+        cmd.arg("--listen")
+            .arg("127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in: {line}"))
+            .to_string();
+        let api_token = std::fs::read_to_string(data.path().join("api-token"))
+            .unwrap()
+            .trim()
+            .to_string();
+        Server {
+            child,
+            base,
+            api_token,
+            data,
+            db_url,
+            db: db.clone(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn client() -> reqwest::blocking::Client {
+        reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    }
+
+    /// POST JSON with the bearer token; returns (status, body).
+    pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = Self::client()
+            .post(self.url(path))
+            .bearer_auth(&self.api_token)
+            .json(body)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let r = Self::client()
+            .get(self.url(path))
+            .bearer_auth(&self.api_token)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+
+    pub fn validate(&self, serial: &str, otp: &str) -> Value {
+        let (status, body) = self.post("/v1/validate", &json!({ "serial": serial, "otp": otp }));
+        assert!(
+            status == 200 || status == 404 || status == 400,
+            "validate: {status} {body}"
+        );
+        body
+    }
+
+    pub fn token(&self, serial: &str) -> Value {
+        let (status, body) = self.get(&format!("/v1/admin/tokens/{serial}"));
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Everything observable of the database: row counts and every token of the demo contracts.
+    pub fn snapshot(&self) -> Value {
+        let (_, status) = self.get("/v1/admin/status");
+        let mut tokens = Vec::new();
+        for c in ["1000000001", "1000000002", "1000000003"] {
+            tokens.push(self.get(&format!("/v1/admin/contracts/{c}/tokens")).1);
+        }
+        json!({ "status": status, "tokens": tokens })
+    }
+}
+
+/// A token on the tester's side: a vault file that the CLI provisions into and shows codes from.
+pub struct Phone {
+    pub vault: PathBuf,
+    _dir: tempfile::TempDir,
+    last_step: std::cell::Cell<u64>,
+}
+
+impl Phone {
+    pub fn new() -> Phone {
+        let dir = tempfile::tempdir().unwrap();
+        Phone {
+            vault: dir.path().join("phone.vault"),
+            _dir: dir,
+            last_step: std::cell::Cell::new(0),
+        }
+    }
+
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(cli_bin())
+            .arg("--store")
+            .arg(format!("file:{}", self.vault.display()))
+            .args(args)
+            .env("SOFTTOKEN_PASSPHRASE", "phone passphrase")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "softtoken {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// `softtoken provision --server …`: returns the serial (the last line of stdout).
+    pub fn provision(&self, server: &Server) -> String {
+        let out = self.cli(&["provision", "--server", &server.base]);
+        out.lines().last().unwrap().trim().to_string()
+    }
+
+    /// The current code of `serial`, waiting for a step later than any this phone has handed out, so every
+    /// code a test uses is fresh (the server accepts each step once).
+    pub fn fresh_code(&self, serial: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10 * PERIOD);
+        loop {
+            let j: Value = serde_json::from_str(&self.cli(&["code", serial, "--json"])).unwrap();
+            let step = j["codes"][0]["step"].as_u64().unwrap();
+            let left = j["codes"][0]["seconds_left"].as_u64().unwrap();
+            // Avoid the last half second of a step: the server might already be in the next one (still within
+            // its ±1 window, but keep tests deterministic).
+            if step > self.last_step.get() && left >= 1 {
+                self.last_step.set(step);
+                return j["codes"][0]["code"].as_str().unwrap().to_string();
+            }
+            assert!(Instant::now() < deadline, "no fresh step");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Default for Phone {
+    fn default() -> Self {
+        Phone::new()
+    }
+}
+
+/// A browser-like internet-banking client: cookie jar, follows redirects, reads CSRF tokens from forms.
+pub struct Ib<'a> {
+    pub server: &'a Server,
+    client: reqwest::blocking::Client,
+    csrf: String,
+}
+
+impl<'a> Ib<'a> {
+    pub fn new(server: &'a Server) -> Ib<'a> {
+        let client = reqwest::blocking::Client::builder()
+            .cookie_store(true)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Ib {
+            server,
+            client,
+            csrf: String::new(),
+        }
+    }
+
+    fn remember_csrf(&mut self, html: &str) {
+        if let Some(i) = html.find("name=\"csrf\" value=\"") {
+            let rest = &html[i + 19..];
+            self.csrf = rest[..rest.find('"').unwrap()].to_string();
+        }
+    }
+
+    /// GET a page; returns (status, html).
+    pub fn get(&mut self, path: &str) -> (u16, String) {
+        let r = self.client.get(self.server.url(path)).send().unwrap();
+        let status = r.status().as_u16();
+        let html = r.text().unwrap();
+        self.remember_csrf(&html);
+        (status, html)
+    }
+
+    /// POST a form with the current CSRF token; returns (status, html) after redirects.
+    pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let mut form: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        let form: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let r = self
+            .client
+            .post(self.server.url(path))
+            .form(&form)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        let html = r.text().unwrap();
+        self.remember_csrf(&html);
+        (status, html)
+    }
+}
+
+/// Asserts `html` contains `needle`, showing the page's alert or heading if not.
+pub fn assert_page(html: &str, needle: &str) {
+    if !html.contains(needle) {
+        let alert = html
+            .find("role=\"alert\"")
+            .map(|i| &html[i..(i + 300).min(html.len())])
+            .unwrap_or("");
+        panic!(
+            "page lacks {needle:?}; alert: {alert}\n---\n{}",
+            &html[..html.len().min(3000)]
+        );
+    }
+}
+
+pub fn data_path(s: &Server) -> &Path {
+    s.data.path()
+}
