@@ -36,6 +36,12 @@ pub fn router() -> Router<AppState> {
         .route("/v1/admin/audit", get(admin_audit))
         .route("/v1/admin/qr", post(admin_qr))
         .route("/v1/admin/status", get(admin_status))
+        .route(
+            "/v1/admin/pskc",
+            post(admin_pskc).layer(axum::extract::DefaultBodyLimit::max(
+                softtoken_core::pskc::MAX_PSKC_BYTES,
+            )),
+        )
 }
 
 /// Checks `Authorization: Bearer <token>` in constant time.
@@ -487,6 +493,86 @@ async fn admin_qr(
             .into_response()),
         _ => Err(ApiError::bad("bad_format", "format must be png or svg")),
     }
+}
+
+/// PSKC (RFC 6030) import: `POST /v1/admin/pskc` with the XML as the body and, for encrypted files, the
+/// pre-shared AES-128 key as 32 hex digits in `X-PSKC-Key`. All keys are imported as unregistered tokens (the
+/// customer registers the serial at the IB, as with the app), or none: any bad key, a non-TOTP key or a serial
+/// that already exists refuses the whole file.
+async fn admin_pskc(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    use softtoken_core::pskc::{self, Protection};
+    authorize(&st, &headers)?;
+    let psk = match headers.get("x-pskc-key") {
+        Some(v) => {
+            Some(pskc::pre_shared_key_from_hex(v.to_str().map_err(|_| {
+                ApiError::bad("pskc", "X-PSKC-Key must be 32 hex digits")
+            })?)?)
+        }
+        None => None,
+    };
+    let protection = match &psk {
+        Some(k) => Protection::PreSharedKey(k),
+        None => Protection::None,
+    };
+    let keys = pskc::parse(&body, protection)?;
+    let t = now();
+    let mut rows = Vec::with_capacity(keys.len());
+    for (i, k) in keys.iter().enumerate() {
+        let OtpKind::Totp { period } = k.kind else {
+            return Err(ApiError::bad(
+                "pskc",
+                format!(
+                    "key {} ({}) is HOTP: this server validates TOTP tokens only",
+                    i + 1,
+                    k.serial
+                ),
+            ));
+        };
+        if !crate::sane_id(&k.serial) {
+            return Err(ApiError::bad(
+                "pskc",
+                format!("key {} has an unusable serial", i + 1),
+            ));
+        }
+        rows.push(crate::db::TokenRow {
+            serial: k.serial.clone(),
+            contract_id: None,
+            state: state::ISSUED.to_string(),
+            seed_sealed: st.svc.master.seal(&k.serial, &k.seed)?,
+            algorithm: k.params.algorithm.as_str().to_string(),
+            digits: i64::from(k.params.digits.get()),
+            period: i64::try_from(period.seconds()).unwrap_or(30),
+            last_step: None,
+            drift: k.time_offset_steps,
+            fail_count: 0,
+            locked: false,
+            source: "pskc".to_string(),
+            created_at: t,
+            updated_at: t,
+        });
+    }
+    if let Some(dup) = st.svc.db.insert_tokens_all(&rows).await? {
+        return Err(ApiError::conflict(
+            "duplicate_serial",
+            format!("a token with serial {dup} already exists; nothing was imported"),
+        ));
+    }
+    let serials: Vec<&str> = rows.iter().map(|r| r.serial.as_str()).collect();
+    st.svc
+        .audit(
+            "admin",
+            "pskc_import",
+            None,
+            None,
+            "ok",
+            &format!("{} tokens", rows.len()),
+        )
+        .await?;
+    Ok(Json(json!({ "imported": serials.len(), "serials": serials })))
 }
 
 /// Database kind and row counts, for operators and tests.

@@ -205,6 +205,41 @@ impl Db {
         Ok(r.rows_affected() == 1)
     }
 
+    /// Inserts all rows or none: returns the first serial that already exists (nothing inserted then).
+    pub async fn insert_tokens_all(&self, rows: &[TokenRow]) -> Result<Option<String>, ApiError> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for t in rows {
+            let r = sqlx::query(
+                "INSERT INTO tokens (serial, contract_id, state, seed_sealed, algorithm, digits, period, last_step, drift, \
+                 fail_count, locked, source, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (serial) DO NOTHING",
+            )
+            .bind(&t.serial)
+            .bind(&t.contract_id)
+            .bind(&t.state)
+            .bind(&t.seed_sealed)
+            .bind(&t.algorithm)
+            .bind(t.digits)
+            .bind(t.period)
+            .bind(t.last_step)
+            .bind(t.drift)
+            .bind(t.fail_count)
+            .bind(i64::from(t.locked))
+            .bind(&t.source)
+            .bind(t.created_at)
+            .bind(t.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if r.rows_affected() != 1 {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(Some(t.serial.clone()));
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(None)
+    }
+
     pub async fn token(&self, serial: &str) -> Result<Option<TokenRow>, ApiError> {
         let row = sqlx::query(&format!("SELECT {TOKEN_COLS} FROM tokens WHERE serial = $1"))
             .bind(serial)
