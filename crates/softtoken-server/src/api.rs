@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/admin/tokens/{serial}", get(admin_token))
         .route("/v1/admin/tokens/{serial}/revoke", post(admin_revoke))
         .route("/v1/admin/tokens/{serial}/unlock", post(admin_unlock))
+        .route("/v1/admin/tokens/{serial}/assign", post(admin_assign))
         .route(
             "/v1/admin/contracts/{contract}/tokens",
             get(admin_contract_tokens),
@@ -288,6 +289,54 @@ async fn admin_unlock(
             "unlock",
             Some(&row.serial),
             row.contract_id.as_deref(),
+            "ok",
+            "",
+        )
+        .await?;
+    Ok(Json(token_json(&token_or_404(&st, &row.serial).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignReq {
+    contract_id: String,
+}
+
+/// Assigns an unregistered token (imported by PSKC, e.g. a hardware token sent by post) to a contract, making it
+/// the contract's active token without the IB registration step.
+async fn admin_assign(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(serial): Path<String>,
+    req: Result<Json<AssignReq>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    let req = body(req)?;
+    let row = token_or_404(&st, &serial).await?;
+    customer_or_404(&st, &req.contract_id).await?;
+    if !st
+        .svc
+        .db
+        .set_state(
+            &row.serial,
+            &[state::ISSUED],
+            state::ACTIVE,
+            Some(&req.contract_id),
+            now(),
+        )
+        .await?
+    {
+        return Err(ApiError::conflict(
+            "not_issued",
+            format!("the token is {}, not waiting to be assigned", row.state),
+        ));
+    }
+    st.svc
+        .audit(
+            "admin",
+            "assign",
+            Some(&row.serial),
+            Some(&req.contract_id),
             "ok",
             "",
         )

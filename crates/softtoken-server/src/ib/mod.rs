@@ -7,6 +7,7 @@
 pub mod text;
 pub mod view;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -241,15 +242,29 @@ async fn home(State(st): State<AppState>, headers: HeaderMap) -> Result<Response
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
-    let tokens = st.svc.db.tokens_of(&contract).await?;
+    // Only the tokens the customer can use: replaced, stopped and revoked ones are history, not "in use".
+    let tokens: Vec<TokenRow> = st
+        .svc
+        .db
+        .tokens_of(&contract)
+        .await?
+        .into_iter()
+        .filter(|t| t.state == state::ACTIVE)
+        .collect();
     let body = html! {
         p #welcome { (name) (t(lang, "welcome")) }
         h2 { (t(lang, "your_tokens")) }
-        @if tokens.iter().all(|t| t.state != state::ACTIVE) { p { (t(lang, "no_token")) } }
-        table {
-            tr { th { (t(lang, "serial")) } th { "state" } }
-            @for tok in &tokens {
-                tr { td.serial { (softtoken_core::serial::display_serial(&tok.serial)) } td { (tok.state) @if tok.locked { " (locked)" } } }
+        @if tokens.is_empty() {
+            p { (t(lang, "no_token")) }
+        } @else {
+            table {
+                tr { th { (t(lang, "serial")) } th { (t(lang, "state")) } }
+                @for tok in &tokens {
+                    tr {
+                        td.serial { (softtoken_core::serial::display_serial(&tok.serial)) }
+                        td { (t(lang, if tok.locked { "state_locked" } else { "state_active" })) }
+                    }
+                }
             }
         }
         ul.menu {
@@ -345,25 +360,28 @@ async fn show(
         s.stage = String::new();
     }
     let step = step_of(&s, flow);
-    let html = form_page(&st, &s, flow, &step, None).await?;
+    let html = form_page(&st, &s, flow, &step, None, &HashMap::new()).await?;
     render(&st, &mut s, StatusCode::OK, html).await
 }
 
-/// The form of `flow` at `step`, with an optional error message.
+/// The form of `flow` at `step`, with an optional error message. `values` are what the customer typed before:
+/// the contract ID, payee, amount and serial are kept after an error (passwords and codes never are).
 async fn form_page(
     st: &AppState,
     s: &SessionRow,
     flow: Flow,
     step: &str,
     error: Option<&str>,
+    values: &HashMap<String, String>,
 ) -> Result<String, ApiError> {
     let lang = Lang::parse(&s.lang);
+    let val = |k: &str| values.get(k).map(String::as_str).unwrap_or("");
     let action = format!("/ib/{}", flow.name());
     let credentials = [
         Field::Text {
             name: "contract_id",
             label: t(lang, "contract_id"),
-            value: "",
+            value: val("contract_id"),
             autocomplete: "username",
         },
         Field::Password {
@@ -390,13 +408,13 @@ async fn form_page(
                 Field::Text {
                     name: "payee",
                     label: t(lang, "payee"),
-                    value: "",
+                    value: val("payee"),
                     autocomplete: "off",
                 },
                 Field::Text {
                     name: "amount",
                     label: t(lang, "amount"),
-                    value: "",
+                    value: val("amount"),
                     autocomplete: "off",
                 },
                 Field::Password {
@@ -437,7 +455,7 @@ async fn form_page(
                 Field::Text {
                     name: "serial",
                     label: t(lang, "serial"),
-                    value: "",
+                    value: val("serial"),
                     autocomplete: "off",
                 },
                 Field::Otp {
@@ -461,7 +479,7 @@ async fn form_page(
                 Field::Text {
                     name: "serial",
                     label: t(lang, "serial_new"),
-                    value: "",
+                    value: val("serial"),
                     autocomplete: "off",
                 },
                 Field::Otp {
@@ -486,11 +504,8 @@ async fn form_page(
             ],
             "submit_stop",
         ),
-        _ => f(
-            t(lang, "step1_intro"),
-            &credentials,
-            if flow == Flow::Login { "login" } else { "next" },
-        ),
+        (Flow::Login, _) => f(t(lang, "login_intro"), &credentials, "login"),
+        _ => f(t(lang, "step1_intro"), &credentials, "next"),
     };
     Ok(view::page(lang, &action, flow.title(), body))
 }
@@ -509,7 +524,9 @@ fn refusal(st: &AppState, lang: Lang, v: &Validation) -> String {
     if let (Some(n), false) = (v.fail_count, v.locked) {
         let left = i64::from(st.svc.settings.policy.max_failures) - n;
         if left > 0 && left <= 3 {
-            msg.push(' ');
+            if lang == Lang::En {
+                msg.push(' ');
+            }
             msg.push_str(&t(lang, "tries_left").replace("{n}", &left.to_string()));
         }
     }
@@ -559,8 +576,9 @@ async fn submit(
         let st = st.clone();
         let mut s = s.clone();
         let step = step_of(&s, flow);
+        let typed = &form;
         async move {
-            let html = form_page(&st, &s, flow, &step, Some(&msg)).await?;
+            let html = form_page(&st, &s, flow, &step, Some(&msg), typed).await?;
             render(&st, &mut s, StatusCode::UNPROCESSABLE_ENTITY, html).await
         }
     };
@@ -654,7 +672,7 @@ async fn submit(
             }
             _ => s.stage = format!("{}:auth", flow.name()),
         }
-        let html = form_page(&st, &s, flow, &step_of(&s, flow), None).await?;
+        let html = form_page(&st, &s, flow, &step_of(&s, flow), None, &HashMap::new()).await?;
         return render(&st, &mut s, StatusCode::OK, html).await;
     }
 
@@ -746,7 +764,7 @@ async fn submit(
             }
             s.stage = "exchange:old".into();
             s.data = old.serial;
-            let html = form_page(&st, &s, flow, "old", None).await?;
+            let html = form_page(&st, &s, flow, "old", None, &HashMap::new()).await?;
             render(&st, &mut s, StatusCode::OK, html).await
         }
         (Flow::Exchange, "old") => {

@@ -5,20 +5,22 @@ use maud::{html, Markup, DOCTYPE};
 use super::text::{t, Lang};
 
 pub const CSS: &str = r#"
-:root { color-scheme: light dark; --accent: #0b6e4f; --err: #b00020; --bg: #fff; --fg: #1b1b1b; --muted: #5f6368; --card: #f4f7f6; }
-@media (prefers-color-scheme: dark) { :root { --bg: #121212; --fg: #eee; --muted: #aaa; --card: #1e2624; --accent: #4cc39a; --err: #ff6b81; } }
+:root { color-scheme: light dark; --accent: #0b6e4f; --on-accent: #fff; --err: #b00020; --bg: #fff; --fg: #1b1b1b; --muted: #5f6368; --card: #f4f7f6; }
+@media (prefers-color-scheme: dark) { :root { --bg: #121212; --fg: #eee; --muted: #aaa; --card: #1e2624; --accent: #4cc39a; --on-accent: #0d1f19; --err: #ff6b81; } }
 * { box-sizing: border-box; }
-body { margin: 0; font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", Meiryo, sans-serif; background: var(--bg); color: var(--fg); line-height: 1.6; }
-header { background: var(--accent); color: #fff; padding: .6rem 1rem; display: flex; justify-content: space-between; align-items: center; flex-wrap: wrap; gap: .5rem; }
-header a { color: #fff; margin-left: 1rem; }
+body { margin: 0; word-break: auto-phrase; font-family: "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans", "Yu Gothic", Meiryo, sans-serif; background: var(--bg); color: var(--fg); line-height: 1.6; }
+header { background: var(--accent); color: var(--on-accent); padding: .6rem 1rem; display: flex; justify-content: space-between; align-items: center; flex-wrap: wrap; gap: .5rem; }
+header nav { display: flex; gap: 1rem; }
+header a { color: var(--on-accent); }
 .bank { font-weight: bold; }
 main { max-width: 40rem; margin: 1.5rem auto; padding: 0 1rem; }
 h1 { font-size: 1.35rem; border-left: .3rem solid var(--accent); padding-left: .6rem; }
 form, .card { background: var(--card); padding: 1rem 1.2rem; border-radius: .5rem; }
+form > p:first-of-type { margin-top: 0; }
 label { display: block; margin: .8rem 0 .2rem; font-weight: bold; }
 input[type=text], input[type=password], input[type=number] { width: 100%; font-size: 1.1rem; padding: .5rem; border: 1px solid var(--muted); border-radius: .3rem; background: var(--bg); color: var(--fg); }
-input.otp { font-family: monospace; font-size: 1.6rem; letter-spacing: .3rem; max-width: 12rem; }
-button { margin-top: 1.2rem; font-size: 1.05rem; padding: .55rem 1.6rem; background: var(--accent); color: #fff; border: 0; border-radius: .3rem; cursor: pointer; }
+input.otp { display: block; font-family: monospace; font-size: 1.6rem; letter-spacing: .3rem; max-width: 12rem; }
+button { display: block; margin-top: 1.2rem; font-size: 1.05rem; padding: .55rem 1.6rem; background: var(--accent); color: var(--on-accent); border: 0; border-radius: .3rem; cursor: pointer; }
 .error { color: var(--err); font-weight: bold; border: 2px solid var(--err); padding: .6rem .8rem; border-radius: .4rem; margin-bottom: 1rem; }
 .done { font-size: 1.15rem; font-weight: bold; color: var(--accent); }
 .muted { color: var(--muted); font-size: .9rem; }

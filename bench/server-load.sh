@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Load benchmark of POST /v1/validate: 64 concurrent clients, every request a fresh valid code (and a second run
+# with wrong codes), against the release server on SQLite and, when SOFTTOKEN_TEST_POSTGRES_URL is set (./x
+# bench-server starts a private PostgreSQL), on PostgreSQL. The load generator (crates/softtoken-server/examples/
+# loadgen.rs) runs on the same 2-core machine, so it takes CPU from the server: the numbers are a floor.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=target/bench
+mkdir -p "$OUT"
+TOKENS=${TOKENS:-8000}
+CONC=${CONC:-64}
+DURATION=${DURATION:-20}
+
+cargo build --release --locked -p softtoken-server --bin softtoken-server --example loadgen >&2
+SRV=$PWD/target/release/softtoken-server
+LG=$PWD/target/release/examples/loadgen
+
+run_one() { # name database-url
+  local name=$1 url=$2 data pid line base
+  data=$(mktemp -d)
+  # --period 1: a token can be accepted once per second, so 8000 tokens carry up to 8000 valid codes a second.
+  local common=(--data "$data" --database "${url/DATA/$data}" --period 1 --max-failures 1000000000)
+  SOFTTOKEN_LOG=warn "$SRV" "${common[@]}" demo-data >/dev/null
+  SOFTTOKEN_LOG=warn "$SRV" "${common[@]}" --listen 127.0.0.1:0 >"$data/out" 2>"$data/err" &
+  pid=$!
+  for _ in $(seq 100); do line=$(head -n 1 "$data/out" 2>/dev/null || true); [ -n "$line" ] && break; sleep 0.1; done
+  base=$(grep -o 'http://[0-9.:]*' <<<"$line")
+  for mode in valid wrong; do
+    printf '%s\t' "$name" | tee -a "$OUT/server-load.tsv"
+    "$LG" --url "$base" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency "$CONC" \
+      --duration "$DURATION" --period 1 --mode "$mode" | tee -a "$OUT/server-load.tsv"
+  done
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  rm -rf "$data"
+}
+
+: >"$OUT/server-load.tsv"
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+run_one sqlite "sqlite:DATA/softtoken.db"
+if [ -n "${SOFTTOKEN_TEST_POSTGRES_URL:-}" ]; then
+  db="softtoken_bench_$RANDOM$RANDOM"
+  psql -q "$SOFTTOKEN_TEST_POSTGRES_URL" -c "CREATE DATABASE $db" >/dev/null
+  run_one postgres "${SOFTTOKEN_TEST_POSTGRES_URL%/*}/$db"
+fi
+echo "== results: $OUT/server-load.tsv"

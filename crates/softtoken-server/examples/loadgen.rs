@@ -1,0 +1,256 @@
+//! Load generator for `POST /v1/validate` (bench/server-load.sh runs it). It imports N TOTP tokens with known
+//! seeds through the PSKC endpoint, assigns them to a demo contract, then runs C concurrent clients for D
+//! seconds. In `valid` mode every request carries a fresh, correct code (each token is used at most once per
+//! time step, so every request is a real accept: lookup, unseal, HMAC window, compare-and-set, audit row); in
+//! `wrong` mode every request carries a wrong code (lookup, unseal, HMAC window, failure count, audit row).
+//! Prints requests/s and latency percentiles as one JSON line.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr,
+    missing_docs
+)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use softtoken_core::{Params, Period, Seed, Serial, Totp};
+
+struct Opts {
+    url: String,
+    api_token: String,
+    tokens: usize,
+    concurrency: usize,
+    duration: u64,
+    period: u64,
+    mode: String,
+    prefix: String,
+}
+
+fn opts() -> Opts {
+    let mut o = Opts {
+        url: "http://127.0.0.1:8787".into(),
+        api_token: String::new(),
+        tokens: 8000,
+        concurrency: 64,
+        duration: 20,
+        period: 1,
+        mode: "valid".into(),
+        prefix: "LOAD".into(),
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let v = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--url" => o.url = v,
+            "--api-token-file" => o.api_token = std::fs::read_to_string(&v).unwrap().trim().to_string(),
+            "--tokens" => o.tokens = v.parse().unwrap(),
+            "--concurrency" => o.concurrency = v.parse().unwrap(),
+            "--duration" => o.duration = v.parse().unwrap(),
+            "--period" => o.period = v.parse().unwrap(),
+            "--mode" => o.mode = v,
+            "--prefix" => o.prefix = v,
+            "--bench" => {
+                i += 1;
+                continue;
+            }
+            other => panic!("unknown argument {other}"),
+        }
+        i += 2;
+    }
+    o
+}
+
+fn seed_of(i: usize) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(format!("softtoken-load-{i}").as_bytes())[..20].to_vec()
+}
+
+fn pskc(prefix: &str, from: usize, to: usize, period: u64) -> String {
+    let mut x = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc">"#,
+    );
+    for i in from..to {
+        let serial = Serial::new(prefix, u32::try_from(i).unwrap()).unwrap();
+        let b64 = data_encoding::BASE64.encode(&seed_of(i));
+        x.push_str(&format!(
+            r#"<KeyPackage><DeviceInfo><SerialNo>{}</SerialNo></DeviceInfo><Key Id="k{i}" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:totp"><AlgorithmParameters><ResponseFormat Length="6" Encoding="DECIMAL"/></AlgorithmParameters><Data><Secret><PlainValue>{b64}</PlainValue></Secret><TimeInterval><PlainValue>{period}</PlainValue></TimeInterval></Data></Key></KeyPackage>"#,
+            serial.as_str()
+        ));
+    }
+    x.push_str("</KeyContainer>");
+    x
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let o = opts();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(o.concurrency)
+        .build()
+        .unwrap();
+    let auth = format!("Bearer {}", o.api_token);
+
+    // Set-up: import and assign the tokens (skipped when they are already there from an earlier run).
+    let first = Serial::new(&o.prefix, 0).unwrap();
+    let have = client
+        .get(format!("{}/v1/admin/tokens/{}", o.url, first.as_str()))
+        .header("authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    if have.status() == 404 {
+        let t0 = Instant::now();
+        for chunk_start in (0..o.tokens).step_by(5000) {
+            let end = (chunk_start + 5000).min(o.tokens);
+            let r = client
+                .post(format!("{}/v1/admin/pskc", o.url))
+                .header("authorization", &auth)
+                .body(pskc(&o.prefix, chunk_start, end, o.period))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "import: {}", r.text().await.unwrap());
+        }
+        let next = Arc::new(AtomicU64::new(0));
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..o.concurrency {
+            let (client, auth, next, url, prefix, n) = (
+                client.clone(),
+                auth.clone(),
+                next.clone(),
+                o.url.clone(),
+                o.prefix.clone(),
+                o.tokens as u64,
+            );
+            set.spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let s = Serial::new(&prefix, u32::try_from(i).unwrap()).unwrap();
+                    let r = client
+                        .post(format!("{url}/v1/admin/tokens/{}/assign", s.as_str()))
+                        .header("authorization", &auth)
+                        .json(&json!({ "contract_id": "1000000003" }))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 200);
+                }
+            });
+        }
+        while set.join_next().await.is_some() {}
+        eprintln!(
+            "loadgen: {} tokens imported and assigned in {:.1} s",
+            o.tokens,
+            t0.elapsed().as_secs_f64()
+        );
+    }
+
+    let per = o.tokens / o.concurrency;
+    let deadline = Instant::now() + Duration::from_secs(o.duration);
+    let mut set = tokio::task::JoinSet::new();
+    for c in 0..o.concurrency {
+        let (client, auth, url, prefix, mode, period) = (
+            client.clone(),
+            auth.clone(),
+            o.url.clone(),
+            o.prefix.clone(),
+            o.mode.clone(),
+            o.period,
+        );
+        set.spawn(async move {
+            let tokens: Vec<(String, Totp)> = (c * per..(c + 1) * per)
+                .map(|i| {
+                    let seed = Seed::from_bytes(&seed_of(i)).unwrap();
+                    let s = Serial::new(&prefix, u32::try_from(i).unwrap()).unwrap();
+                    (
+                        s.as_str().to_string(),
+                        Totp::new(&seed, Params::default(), Period::new(period).unwrap()),
+                    )
+                })
+                .collect();
+            let mut used = vec![0u64; tokens.len()];
+            let mut lat = Vec::with_capacity(100_000);
+            let (mut ok, mut bad) = (0u64, 0u64);
+            let mut k = 0usize;
+            while Instant::now() < deadline {
+                let now = softtoken_core::now();
+                let (serial, totp) = &tokens[k];
+                let step = totp.step_at(now);
+                let otp = if mode == "valid" {
+                    if used[k] >= step {
+                        // Every token of this client is used up for this step: wait for the next one.
+                        if used.iter().all(|&u| u >= step) {
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                        }
+                        k = (k + 1) % tokens.len();
+                        continue;
+                    }
+                    used[k] = step;
+                    totp.code_for_step(step).to_string()
+                } else {
+                    let right = totp.code_for_step(step).to_string();
+                    if right == "000000" {
+                        "111111".to_string()
+                    } else {
+                        "000000".to_string()
+                    }
+                };
+                let t = Instant::now();
+                let r = client
+                    .post(format!("{url}/v1/validate"))
+                    .header("authorization", &auth)
+                    .json(&json!({ "serial": serial, "otp": otp }))
+                    .send()
+                    .await;
+                let elapsed = t.elapsed();
+                match r {
+                    Ok(r) => {
+                        let v: Value = r.json().await.unwrap_or(Value::Null);
+                        let expect_valid = mode == "valid";
+                        if v["valid"] == expect_valid {
+                            ok += 1;
+                        } else {
+                            bad += 1;
+                        }
+                    }
+                    Err(_) => bad += 1,
+                }
+                lat.push(u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX));
+                k = (k + 1) % tokens.len();
+            }
+            (lat, ok, bad)
+        });
+    }
+    let mut lat = Vec::new();
+    let (mut ok, mut bad) = (0, 0);
+    while let Some(r) = set.join_next().await {
+        let (l, o2, b) = r.unwrap();
+        lat.extend(l);
+        ok += o2;
+        bad += b;
+    }
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    println!(
+        "{}",
+        json!({
+            "mode": o.mode, "concurrency": o.concurrency, "duration_s": o.duration, "tokens": o.tokens,
+            "requests": lat.len(), "as_expected": ok, "unexpected": bad,
+            "per_second": (lat.len() as f64 / o.duration as f64).round(),
+            "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99), "max_ms": pct(1.0),
+        })
+    );
+}
