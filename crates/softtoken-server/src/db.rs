@@ -75,9 +75,13 @@ pub mod state {
     pub const REVOKED: &str = "revoked";
 }
 
+/// Reads go to `pool`; every write goes to `writer`. On SQLite the writer is a single connection, so writers
+/// queue fairly in the async pool instead of contending for SQLite's one write lock (whose busy handler sleeps);
+/// on PostgreSQL both are the same pool.
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    writer: AnyPool,
     pub kind: DbKind,
 }
 
@@ -114,6 +118,25 @@ fn token_row(r: &AnyRow) -> Result<TokenRow, sqlx::Error> {
     })
 }
 
+async fn insert_audit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, a: &AuditRow) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&a.id)
+    .bind(a.at)
+    .bind(&a.actor)
+    .bind(&a.action)
+    .bind(&a.serial)
+    .bind(&a.contract_id)
+    .bind(&a.result)
+    .bind(&a.detail)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 impl Db {
     /// Connects (creating the SQLite file if needed) and runs the migrations.
     pub async fn connect(url: &str) -> Result<Db, ApiError> {
@@ -128,17 +151,14 @@ impl Db {
                 url.split('@').next_back().unwrap_or("")
             )));
         };
-        let pool = match kind {
+        let (pool, writer) = match kind {
             DbKind::Sqlite => {
                 // WAL lets readers run beside the one writer; NORMAL sync is durable across application crashes
                 // and loses at most the last transactions on power loss, as SQLite documents for WAL.
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                     .map_err(db_err)?
                     .create_if_missing(true)
-                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(std::time::Duration::from_secs(10));
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
                 // Create the file through the SQLite driver, then use the same URL through Any.
                 let pool = sqlx::SqlitePool::connect_with(opts).await.map_err(db_err)?;
                 pool.close().await;
@@ -147,32 +167,38 @@ impl Db {
                 } else {
                     format!("{url}?mode=rwc")
                 };
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    .after_connect(|conn, _| {
+                let make = |n: u32| {
+                    AnyPoolOptions::new().max_connections(n).after_connect(|conn, _| {
                         Box::pin(async move {
                             use sqlx::Executor;
-                            conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;").await?;
+                            conn.execute(
+                                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
+                                 PRAGMA busy_timeout=10000;",
+                            )
+                            .await?;
                             Ok(())
                         })
                     })
-                    .connect(&any_url)
-                    .await
-                    .map_err(db_err)?
+                };
+                let readers = make(8).connect(&any_url).await.map_err(db_err)?;
+                let writer = make(1).connect(&any_url).await.map_err(db_err)?;
+                (readers, writer)
             }
-            DbKind::Postgres => AnyPoolOptions::new()
-                .max_connections(16)
-                .connect(url)
-                .await
-                .map_err(db_err)?,
+            DbKind::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect(url)
+                    .await
+                    .map_err(db_err)?;
+                (pool.clone(), pool)
+            }
         };
         MIGRATOR
-            .run(&pool)
+            .run(&writer)
             .await
             .map_err(|e| ApiError::Internal(format!("migrations: {e}")))?;
-        Ok(Db { pool, kind })
+        Ok(Db { pool, writer, kind })
     }
-
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -199,7 +225,7 @@ impl Db {
         .bind(&t.source)
         .bind(t.created_at)
         .bind(t.updated_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
@@ -207,7 +233,7 @@ impl Db {
 
     /// Inserts all rows or none: returns the first serial that already exists (nothing inserted then).
     pub async fn insert_tokens_all(&self, rows: &[TokenRow]) -> Result<Option<String>, ApiError> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
         for t in rows {
             let r = sqlx::query(
                 "INSERT INTO tokens (serial, contract_id, state, seed_sealed, algorithm, digits, period, last_step, drift, \
@@ -263,16 +289,20 @@ impl Db {
             .map_err(db_err)
     }
 
-    /// The compare-and-set of an accept: succeeds for exactly one caller per step, only while the token is in
-    /// `state`, unlocked, and `step` is later than the last accepted one.
-    pub async fn accept_step(
+    /// The compare-and-set of an accept, with its audit row in one transaction. It succeeds for exactly one
+    /// caller per step, only while the token is in `state`, unlocked, and `step` is later than the last accepted
+    /// one; an accept never exists without its record.
+    ///: an accept never exists without its record.
+    pub async fn accept_step_audited(
         &self,
         serial: &str,
         state: &str,
         step: i64,
         drift: i64,
         now: i64,
+        audit: &AuditRow,
     ) -> Result<bool, ApiError> {
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
         let r = sqlx::query(
             "UPDATE tokens SET last_step = $1, drift = $2, fail_count = 0, updated_at = $3 \
              WHERE serial = $4 AND state = $5 AND locked = 0 AND (last_step IS NULL OR last_step < $1)",
@@ -282,19 +312,28 @@ impl Db {
         .bind(now)
         .bind(serial)
         .bind(state)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
+        if r.rows_affected() != 1 {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
     }
 
-    /// Counts a failure atomically; locks at `max_failures`. Returns (fail_count, locked) after the update.
-    pub async fn record_failure(
+    /// Counts a failure atomically (locking at `max_failures`) with its audit rows in one transaction; `audit(fail_count, locked)` makes them (the
+    /// validation's row, and a `lock` row when this failure locked the token).
+    pub async fn record_failure_audited(
         &self,
         serial: &str,
         max_failures: i64,
         now: i64,
+        audit: impl FnOnce(i64, bool) -> Vec<AuditRow>,
     ) -> Result<(i64, bool), ApiError> {
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
         sqlx::query(
             "UPDATE tokens SET fail_count = fail_count + 1, \
              locked = CASE WHEN fail_count + 1 >= $1 THEN 1 ELSE locked END, updated_at = $2 WHERE serial = $3",
@@ -302,18 +341,21 @@ impl Db {
         .bind(max_failures)
         .bind(now)
         .bind(serial)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
         let row = sqlx::query("SELECT fail_count, locked FROM tokens WHERE serial = $1")
             .bind(serial)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
-        Ok((
-            row.try_get("fail_count").map_err(db_err)?,
-            row.try_get::<i64, _>("locked").map_err(db_err)? != 0,
-        ))
+        let fails: i64 = row.try_get("fail_count").map_err(db_err)?;
+        let locked = row.try_get::<i64, _>("locked").map_err(db_err)? != 0;
+        for a in audit(fails, locked) {
+            insert_audit(&mut tx, &a).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok((fails, locked))
     }
 
     /// Moves a token from one of `from` states to `to`, optionally binding it to a contract. Returns whether it
@@ -340,7 +382,7 @@ impl Db {
         for f in from {
             q = q.bind(*f);
         }
-        Ok(q.execute(&self.pool).await.map_err(db_err)?.rows_affected() == 1)
+        Ok(q.execute(&self.writer).await.map_err(db_err)?.rows_affected() == 1)
     }
 
     pub async fn unlock(&self, serial: &str, now: i64) -> Result<bool, ApiError> {
@@ -348,7 +390,7 @@ impl Db {
             sqlx::query("UPDATE tokens SET locked = 0, fail_count = 0, updated_at = $1 WHERE serial = $2")
                 .bind(now)
                 .bind(serial)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
@@ -363,7 +405,7 @@ impl Db {
         new: &str,
         now: i64,
     ) -> Result<bool, ApiError> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
         let a = sqlx::query(
             "UPDATE tokens SET state = 'replaced', updated_at = $1 WHERE serial = $2 AND contract_id = $3 AND state = 'active'",
         )
@@ -404,7 +446,7 @@ impl Db {
         .bind(&c.transfer_password_hash)
         .bind(i64::from(c.login_otp))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
@@ -435,7 +477,7 @@ impl Db {
         sqlx::query("UPDATE customers SET login_otp = $1 WHERE contract_id = $2")
             .bind(i64::from(on))
             .bind(contract_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -453,7 +495,7 @@ impl Db {
             .bind(code_hash)
             .bind(contract_id)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -483,7 +525,7 @@ impl Db {
         .bind(now)
         .bind(serial)
         .bind(code_hash)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err)?;
         if r.rows_affected() != 1 {
@@ -491,7 +533,7 @@ impl Db {
         }
         let row = sqlx::query("SELECT contract_id FROM activation_codes WHERE code_hash = $1")
             .bind(code_hash)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(Some(row.try_get("contract_id").map_err(db_err)?))
@@ -511,7 +553,7 @@ impl Db {
         .bind(&a.contract_id)
         .bind(&a.result)
         .bind(&a.detail)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(())
@@ -567,7 +609,7 @@ impl Db {
         .bind(&s.data)
         .bind(&s.lang)
         .bind(s.expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(())
@@ -600,7 +642,7 @@ impl Db {
     pub async fn delete_session(&self, id: &str) -> Result<(), ApiError> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(())

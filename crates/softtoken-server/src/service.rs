@@ -211,7 +211,8 @@ impl Service {
     }
 
     /// Checks `otp` for the token `typed_serial`, which must be in `required_state`. An accept is one atomic
-    /// compare-and-set: of any number of concurrent requests with the same code, exactly one succeeds.
+    /// compare-and-set, committed together with its audit row: of any number of concurrent requests with the
+    /// same code, exactly one succeeds.
     pub async fn validate(
         &self,
         typed_serial: &str,
@@ -221,39 +222,10 @@ impl Service {
         action: &str,
     ) -> Result<Validation, ApiError> {
         let row = self.find_token(typed_serial).await?;
-        let v = self
-            .decide(&row, required_state, |totp, st, now| {
-                validation::check(totp, st, otp, now, &self.settings.policy)
-            })
-            .await?;
-        let result = v.reason.unwrap_or("ok");
-        let detail = match (v.valid, v.drift) {
-            (true, Some(d)) => format!("drift {d}"),
-            _ => v.fail_count.map(|n| format!("failures {n}")).unwrap_or_default(),
-        };
-        self.audit(
-            actor,
-            action,
-            Some(&row.serial),
-            row.contract_id.as_deref(),
-            result,
-            &detail,
-        )
-        .await?;
-        // The failure that reached the limit is the one that locked the token.
-        let max = i64::from(self.settings.policy.max_failures);
-        if v.locked && matches!(v.reason, Some("wrong_otp" | "bad_format")) && v.fail_count == Some(max) {
-            self.audit(
-                actor,
-                "lock",
-                Some(&row.serial),
-                row.contract_id.as_deref(),
-                "locked",
-                "too many wrong codes",
-            )
-            .await?;
-        }
-        Ok(v)
+        self.decide(&row, required_state, actor, action, |totp, st, now| {
+            validation::check(totp, st, otp, now, &self.settings.policy)
+        })
+        .await
     }
 
     /// Resynchronises the token with two consecutive codes.
@@ -265,36 +237,48 @@ impl Service {
         actor: &str,
     ) -> Result<Validation, ApiError> {
         let row = self.find_token(typed_serial).await?;
-        let v = self
-            .decide(&row, state::ACTIVE, |totp, st, now| {
-                validation::resync(totp, st, otp1, otp2, now, &self.settings.policy)
-            })
-            .await?;
-        self.audit(
-            actor,
-            "resync",
-            Some(&row.serial),
-            row.contract_id.as_deref(),
-            v.reason.unwrap_or("ok"),
-            "",
-        )
-        .await?;
-        Ok(v)
+        self.decide(&row, state::ACTIVE, actor, "resync", |totp, st, now| {
+            validation::resync(totp, st, otp1, otp2, now, &self.settings.policy)
+        })
+        .await
+    }
+
+    fn audit_row(&self, actor: &str, action: &str, row: &TokenRow, result: &str, detail: String) -> AuditRow {
+        AuditRow {
+            id: audit_id(),
+            at: now(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            serial: Some(row.serial.clone()),
+            contract_id: row.contract_id.clone(),
+            result: result.to_string(),
+            detail,
+        }
     }
 
     async fn decide(
         &self,
         row: &TokenRow,
         required_state: &str,
+        actor: &str,
+        action: &str,
         decide: impl FnOnce(&Totp, &VerifierState, u64) -> Decision,
     ) -> Result<Validation, ApiError> {
+        let refused = |v: Validation| async move {
+            let reason = v.reason.unwrap_or("refused");
+            self.db
+                .audit(&self.audit_row(actor, action, row, reason, String::new()))
+                .await?;
+            Ok::<_, ApiError>(v)
+        };
         if row.state != required_state {
-            return Ok(Validation::refused(
+            return refused(Validation::refused(
                 &row.serial,
                 reason::NOT_ACTIVE,
                 None,
                 row.locked,
-            ));
+            ))
+            .await;
         }
         let totp = self.totp(row)?;
         let st = VerifierState {
@@ -307,12 +291,13 @@ impl Service {
         match decide(&totp, &st, u64::try_from(t).unwrap_or(0)) {
             Decision::Accept { step, drift } => {
                 let step = i64::try_from(step).map_err(|_| ApiError::Internal("step out of range".into()))?;
+                let audit = self.audit_row(actor, action, row, "ok", format!("drift {drift}"));
                 if self
                     .db
-                    .accept_step(&row.serial, required_state, step, drift, t)
+                    .accept_step_audited(&row.serial, required_state, step, drift, t, &audit)
                     .await?
                 {
-                    Ok(Validation {
+                    return Ok(Validation {
                         valid: true,
                         serial: row.serial.clone(),
                         reason: None,
@@ -320,22 +305,43 @@ impl Service {
                         drift: Some(drift),
                         fail_count: Some(0),
                         locked: false,
-                    })
-                } else {
-                    // Another request accepted this step (or a later one) first, or the token changed state.
-                    let now_row = self.db.token(&row.serial).await?;
-                    let locked = now_row.as_ref().is_some_and(|r| r.locked);
-                    let reason = match now_row {
-                        Some(r) if r.locked => Reject::Locked.code(),
-                        Some(r) if r.state != required_state => reason::NOT_ACTIVE,
-                        _ => Reject::Replayed.code(),
-                    };
-                    Ok(Validation::refused(&row.serial, reason, None, locked))
+                    });
                 }
+                // Another request accepted this step (or a later one) first, or the token changed meanwhile.
+                let now_row = self.db.token(&row.serial).await?;
+                let locked = now_row.as_ref().is_some_and(|r| r.locked);
+                let reason = match now_row {
+                    Some(r) if r.locked => Reject::Locked.code(),
+                    Some(r) if r.state != required_state => reason::NOT_ACTIVE,
+                    _ => Reject::Replayed.code(),
+                };
+                refused(Validation::refused(&row.serial, reason, None, locked)).await
             }
             Decision::Reject { reason, .. } if reason.counts() => {
                 let max = i64::from(self.settings.policy.max_failures);
-                let (fails, locked) = self.db.record_failure(&row.serial, max, t).await?;
+                let (fails, locked) = self
+                    .db
+                    .record_failure_audited(&row.serial, max, t, |fails, locked| {
+                        let mut rows = vec![self.audit_row(
+                            actor,
+                            action,
+                            row,
+                            reason.code(),
+                            format!("failures {fails}"),
+                        )];
+                        // The failure that reached the limit is the one that locked the token.
+                        if locked && fails == max {
+                            rows.push(self.audit_row(
+                                actor,
+                                "lock",
+                                row,
+                                "locked",
+                                "too many wrong codes".into(),
+                            ));
+                        }
+                        rows
+                    })
+                    .await?;
                 Ok(Validation::refused(
                     &row.serial,
                     reason.code(),
@@ -344,7 +350,7 @@ impl Service {
                 ))
             }
             Decision::Reject { reason, .. } => {
-                Ok(Validation::refused(&row.serial, reason.code(), None, row.locked))
+                refused(Validation::refused(&row.serial, reason.code(), None, row.locked)).await
             }
         }
     }
