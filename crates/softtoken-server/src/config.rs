@@ -157,7 +157,12 @@ pub async fn build_state(args: &Args) -> Result<AppState, ApiError> {
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.listen));
     Ok(AppState {
-        svc: Arc::new(Service { db, master, settings }),
+        svc: Arc::new(Service {
+            writer: crate::writer::Writer::start(db.writer_pool().clone()),
+            db,
+            master,
+            settings,
+        }),
         api_token: Arc::new(api_token),
         limiter: Arc::new(crate::limiter::Limiter::default()),
     })

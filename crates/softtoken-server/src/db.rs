@@ -118,7 +118,84 @@ fn token_row(r: &AnyRow) -> Result<TokenRow, sqlx::Error> {
     })
 }
 
-async fn insert_audit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, a: &AuditRow) -> Result<(), ApiError> {
+/// `INSERT` of a token row (skipped if the serial exists); returns the rows inserted (0 or 1).
+async fn insert_token_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    e: E,
+    t: &TokenRow,
+) -> Result<u64, ApiError> {
+    let r = sqlx::query(
+        "INSERT INTO tokens (serial, contract_id, state, seed_sealed, algorithm, digits, period, last_step, drift, \
+         fail_count, locked, source, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (serial) DO NOTHING",
+    )
+    .bind(&t.serial)
+    .bind(&t.contract_id)
+    .bind(&t.state)
+    .bind(&t.seed_sealed)
+    .bind(&t.algorithm)
+    .bind(t.digits)
+    .bind(t.period)
+    .bind(t.last_step)
+    .bind(t.drift)
+    .bind(t.fail_count)
+    .bind(i64::from(t.locked))
+    .bind(&t.source)
+    .bind(t.created_at)
+    .bind(t.updated_at)
+    .execute(e)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected())
+}
+
+/// One multi-row `INSERT` per 100 audit rows (the group-commit writer's audit trail).
+pub(crate) async fn insert_audits(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rows: &[AuditRow],
+) -> Result<(), ApiError> {
+    for chunk in rows.chunks(100) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 8;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = q
+                .bind(&a.id)
+                .bind(a.at)
+                .bind(&a.actor)
+                .bind(&a.action)
+                .bind(&a.serial)
+                .bind(&a.contract_id)
+                .bind(&a.result)
+                .bind(&a.detail);
+        }
+        q.execute(&mut **tx).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// `INSERT` of an audit row.
+async fn insert_audit<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    e: E,
+    a: &AuditRow,
+) -> Result<(), ApiError> {
     sqlx::query(
         "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -131,7 +208,7 @@ async fn insert_audit(tx: &mut sqlx::Transaction<'_, sqlx::Any>, a: &AuditRow) -
     .bind(&a.contract_id)
     .bind(&a.result)
     .bind(&a.detail)
-    .execute(&mut **tx)
+    .execute(e)
     .await
     .map_err(db_err)?;
     Ok(())
@@ -203,61 +280,22 @@ impl Db {
         &self.pool
     }
 
+    /// The pool every write goes through (one connection on SQLite).
+    pub fn writer_pool(&self) -> &AnyPool {
+        &self.writer
+    }
+
     // ---- tokens ----
 
     pub async fn insert_token(&self, t: &TokenRow) -> Result<bool, ApiError> {
-        let r = sqlx::query(
-            "INSERT INTO tokens (serial, contract_id, state, seed_sealed, algorithm, digits, period, last_step, drift, \
-             fail_count, locked, source, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (serial) DO NOTHING",
-        )
-        .bind(&t.serial)
-        .bind(&t.contract_id)
-        .bind(&t.state)
-        .bind(&t.seed_sealed)
-        .bind(&t.algorithm)
-        .bind(t.digits)
-        .bind(t.period)
-        .bind(t.last_step)
-        .bind(t.drift)
-        .bind(t.fail_count)
-        .bind(i64::from(t.locked))
-        .bind(&t.source)
-        .bind(t.created_at)
-        .bind(t.updated_at)
-        .execute(&self.writer)
-        .await
-        .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
+        Ok(insert_token_on(&self.writer, t).await? == 1)
     }
 
     /// Inserts all rows or none: returns the first serial that already exists (nothing inserted then).
     pub async fn insert_tokens_all(&self, rows: &[TokenRow]) -> Result<Option<String>, ApiError> {
         let mut tx = self.writer.begin().await.map_err(db_err)?;
         for t in rows {
-            let r = sqlx::query(
-                "INSERT INTO tokens (serial, contract_id, state, seed_sealed, algorithm, digits, period, last_step, drift, \
-                 fail_count, locked, source, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (serial) DO NOTHING",
-            )
-            .bind(&t.serial)
-            .bind(&t.contract_id)
-            .bind(&t.state)
-            .bind(&t.seed_sealed)
-            .bind(&t.algorithm)
-            .bind(t.digits)
-            .bind(t.period)
-            .bind(t.last_step)
-            .bind(t.drift)
-            .bind(t.fail_count)
-            .bind(i64::from(t.locked))
-            .bind(&t.source)
-            .bind(t.created_at)
-            .bind(t.updated_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            if r.rows_affected() != 1 {
+            if insert_token_on(&mut *tx, t).await? != 1 {
                 tx.rollback().await.map_err(db_err)?;
                 return Ok(Some(t.serial.clone()));
             }
@@ -287,75 +325,6 @@ impl Db {
             .map(token_row)
             .collect::<Result<_, _>>()
             .map_err(db_err)
-    }
-
-    /// The compare-and-set of an accept, with its audit row in one transaction. It succeeds for exactly one
-    /// caller per step, only while the token is in `state`, unlocked, and `step` is later than the last accepted
-    /// one; an accept never exists without its record.
-    ///: an accept never exists without its record.
-    pub async fn accept_step_audited(
-        &self,
-        serial: &str,
-        state: &str,
-        step: i64,
-        drift: i64,
-        now: i64,
-        audit: &AuditRow,
-    ) -> Result<bool, ApiError> {
-        let mut tx = self.writer.begin().await.map_err(db_err)?;
-        let r = sqlx::query(
-            "UPDATE tokens SET last_step = $1, drift = $2, fail_count = 0, updated_at = $3 \
-             WHERE serial = $4 AND state = $5 AND locked = 0 AND (last_step IS NULL OR last_step < $1)",
-        )
-        .bind(step)
-        .bind(drift)
-        .bind(now)
-        .bind(serial)
-        .bind(state)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if r.rows_affected() != 1 {
-            tx.rollback().await.map_err(db_err)?;
-            return Ok(false);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(true)
-    }
-
-    /// Counts a failure atomically (locking at `max_failures`) with its audit rows in one transaction; `audit(fail_count, locked)` makes them (the
-    /// validation's row, and a `lock` row when this failure locked the token).
-    pub async fn record_failure_audited(
-        &self,
-        serial: &str,
-        max_failures: i64,
-        now: i64,
-        audit: impl FnOnce(i64, bool) -> Vec<AuditRow>,
-    ) -> Result<(i64, bool), ApiError> {
-        let mut tx = self.writer.begin().await.map_err(db_err)?;
-        sqlx::query(
-            "UPDATE tokens SET fail_count = fail_count + 1, \
-             locked = CASE WHEN fail_count + 1 >= $1 THEN 1 ELSE locked END, updated_at = $2 WHERE serial = $3",
-        )
-        .bind(max_failures)
-        .bind(now)
-        .bind(serial)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let row = sqlx::query("SELECT fail_count, locked FROM tokens WHERE serial = $1")
-            .bind(serial)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let fails: i64 = row.try_get("fail_count").map_err(db_err)?;
-        let locked = row.try_get::<i64, _>("locked").map_err(db_err)? != 0;
-        for a in audit(fails, locked) {
-            insert_audit(&mut tx, &a).await?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok((fails, locked))
     }
 
     /// Moves a token from one of `from` states to `to`, optionally binding it to a contract. Returns whether it
@@ -542,21 +511,7 @@ impl Db {
     // ---- audit ----
 
     pub async fn audit(&self, a: &AuditRow) -> Result<(), ApiError> {
-        sqlx::query(
-            "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&a.id)
-        .bind(a.at)
-        .bind(&a.actor)
-        .bind(&a.action)
-        .bind(&a.serial)
-        .bind(&a.contract_id)
-        .bind(&a.result)
-        .bind(&a.detail)
-        .execute(&self.writer)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        insert_audit(&self.writer, a).await
     }
 
     pub async fn audit_query(

@@ -14,6 +14,7 @@ pub mod error;
 pub mod ib;
 pub mod limiter;
 pub mod service;
+pub mod writer;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -46,6 +46,8 @@ impl Default for Settings {
 /// Shared by every request.
 pub struct Service {
     pub db: Db,
+    /// Group commit of validation outcomes (see `writer`).
+    pub writer: crate::writer::Writer,
     pub master: MasterKey,
     pub settings: Settings,
 }
@@ -293,8 +295,8 @@ impl Service {
                 let step = i64::try_from(step).map_err(|_| ApiError::Internal("step out of range".into()))?;
                 let audit = self.audit_row(actor, action, row, "ok", format!("drift {drift}"));
                 if self
-                    .db
-                    .accept_step_audited(&row.serial, required_state, step, drift, t, &audit)
+                    .writer
+                    .accept(&row.serial, required_state, step, drift, t, audit)
                     .await?
                 {
                     return Ok(Validation {
@@ -319,25 +321,18 @@ impl Service {
             }
             Decision::Reject { reason, .. } if reason.counts() => {
                 let max = i64::from(self.settings.policy.max_failures);
+                let lock_row = self.audit_row(actor, "lock", row, "locked", "too many wrong codes".into());
+                let fail_row = self.audit_row(actor, action, row, reason.code(), String::new());
                 let (fails, locked) = self
-                    .db
-                    .record_failure_audited(&row.serial, max, t, |fails, locked| {
-                        let mut rows = vec![self.audit_row(
-                            actor,
-                            action,
-                            row,
-                            reason.code(),
-                            format!("failures {fails}"),
-                        )];
+                    .writer
+                    .failure(&row.serial, max, t, move |fails, locked| {
+                        let mut rows = vec![AuditRow {
+                            detail: format!("failures {fails}"),
+                            ..fail_row
+                        }];
                         // The failure that reached the limit is the one that locked the token.
                         if locked && fails == max {
-                            rows.push(self.audit_row(
-                                actor,
-                                "lock",
-                                row,
-                                "locked",
-                                "too many wrong codes".into(),
-                            ));
+                            rows.push(lock_row);
                         }
                         rows
                     })

@@ -536,6 +536,43 @@ fn refusal(st: &AppState, lang: Lang, v: &Validation) -> String {
     msg
 }
 
+/// The two proofs that stopping the token and moving money need: the transfer password (振込用パスワード) and a
+/// fresh one-time password of the contract's active token. Returns the message to show when either fails
+/// (`None` when both hold); both outcomes are audited under `action`.
+async fn transfer_proofs(
+    st: &AppState,
+    lang: Lang,
+    tok: &TokenRow,
+    actor: &str,
+    action: &str,
+    transfer_password: &str,
+    otp: &str,
+) -> Result<Option<String>, ApiError> {
+    let contract = tok.contract_id.as_deref();
+    let customer = match contract {
+        Some(c) => st.svc.db.customer(c).await?,
+        None => None,
+    };
+    if !customer.is_some_and(|c| verify_password(transfer_password, &c.transfer_password_hash)) {
+        st.svc
+            .audit(
+                actor,
+                action,
+                Some(&tok.serial),
+                contract,
+                "bad_transfer_password",
+                "",
+            )
+            .await?;
+        return Ok(Some(t(lang, "err_transfer_password").to_string()));
+    }
+    let v = st
+        .svc
+        .validate(&tok.serial, otp, state::ACTIVE, actor, &format!("ib_{action}"))
+        .await?;
+    Ok((!v.valid).then(|| refusal(st, lang, &v)))
+}
+
 fn serial_error(lang: Lang, e: &ApiError) -> String {
     match e.code() {
         "serial_check_digit" => t(lang, "err_serial_typo").to_string(),
@@ -825,28 +862,18 @@ async fn submit(
                 s.stage = String::new();
                 return again(&mut s, t(lang, "err_no_token").to_string()).await;
             };
-            let customer = st.svc.db.customer(&contract).await?;
-            if !customer
-                .is_some_and(|c| verify_password(&get("transfer_password"), &c.transfer_password_hash))
+            if let Some(msg) = transfer_proofs(
+                &st,
+                lang,
+                &tok,
+                &actor,
+                "stop",
+                &get("transfer_password"),
+                &get("otp"),
+            )
+            .await?
             {
-                st.svc
-                    .audit(
-                        &actor,
-                        "stop",
-                        Some(&tok.serial),
-                        Some(&contract),
-                        "bad_transfer_password",
-                        "",
-                    )
-                    .await?;
-                return again(&mut s, t(lang, "err_transfer_password").to_string()).await;
-            }
-            let v = st
-                .svc
-                .validate(&tok.serial, &get("otp"), state::ACTIVE, &actor, "ib_stop")
-                .await?;
-            if !v.valid {
-                return again(&mut s, refusal(&st, lang, &v)).await;
+                return again(&mut s, msg).await;
             }
             st.svc
                 .db
@@ -868,28 +895,18 @@ async fn submit(
             if !amount_ok || get("payee").is_empty() || get("payee").chars().count() > 64 {
                 return again(&mut s, t(lang, "err_amount").to_string()).await;
             }
-            let customer = st.svc.db.customer(&contract).await?;
-            if !customer
-                .is_some_and(|c| verify_password(&get("transfer_password"), &c.transfer_password_hash))
+            if let Some(msg) = transfer_proofs(
+                &st,
+                lang,
+                &tok,
+                &actor,
+                "transfer",
+                &get("transfer_password"),
+                &get("otp"),
+            )
+            .await?
             {
-                st.svc
-                    .audit(
-                        &actor,
-                        "transfer",
-                        Some(&tok.serial),
-                        Some(&contract),
-                        "bad_transfer_password",
-                        "",
-                    )
-                    .await?;
-                return again(&mut s, t(lang, "err_transfer_password").to_string()).await;
-            }
-            let v = st
-                .svc
-                .validate(&tok.serial, &get("otp"), state::ACTIVE, &actor, "ib_transfer")
-                .await?;
-            if !v.valid {
-                return again(&mut s, refusal(&st, lang, &v)).await;
+                return again(&mut s, msg).await;
             }
             st.svc
                 .audit(
