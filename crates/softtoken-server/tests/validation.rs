@@ -100,6 +100,49 @@ fn replay_once(db: &TestDb) {
     assert_eq!(oks, 1);
 }
 
+fn concurrent_failures(db: &TestDb) {
+    let server = Arc::new(Server::start(db));
+    let (serial, totp) = qr_token(&server, "1000000001");
+    let (right, _) = current(&totp);
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let barrier = Arc::new(Barrier::new(12));
+    let handles: Vec<_> = (0..12)
+        .map(|_| {
+            let (server, serial, barrier) = (server.clone(), serial.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                server.validate(&serial, wrong)
+            })
+        })
+        .collect();
+    let results: Vec<Value> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    // Each wrong code read before the lock is counted exactly once (the counts seen are 1..=k, no gaps, no
+    // repeats, k at least the limit of 5); those read after it are refused as `locked` and not counted.
+    let mut counts: Vec<i64> = results.iter().filter_map(|r| r["fail_count"].as_i64()).collect();
+    counts.sort_unstable();
+    let k = counts.len() as i64;
+    assert!(k >= 5, "{results:?}");
+    assert_eq!(counts, (1..=k).collect::<Vec<_>>(), "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|r| r["fail_count"].is_null())
+            .all(|r| r["reason"] == "locked"),
+        "{results:?}"
+    );
+    let t = server.token(&serial);
+    assert_eq!(
+        (t["fail_count"].as_i64(), t["locked"].as_bool()),
+        (Some(k), Some(true))
+    );
+    let (_, audit) = server.get(&format!("/v1/admin/audit?serial={serial}&action=lock"));
+    assert_eq!(
+        audit["entries"].as_array().unwrap().len(),
+        1,
+        "exactly one lock record: {audit}"
+    );
+}
+
 fn lockout(db: &TestDb) {
     let server = Server::start(db);
     let (serial, totp) = qr_token(&server, "1000000001");
@@ -179,6 +222,13 @@ fn resync(db: &TestDb) {
 fn replay_fifty_concurrent_exactly_one_success() {
     for db in databases() {
         replay_once(&db);
+    }
+}
+
+#[test]
+fn concurrent_wrong_codes_are_each_counted_and_lock_once() {
+    for db in databases() {
+        concurrent_failures(&db);
     }
 }
 
