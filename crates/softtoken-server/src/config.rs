@@ -113,7 +113,7 @@ pub async fn build_state(args: &Args) -> Result<AppState, ApiError> {
         }
     };
     let db = Db::connect(&url).await?;
-    let master = match std::env::var("SOFTTOKEN_MASTER_KEY") {
+    let master = Arc::new(match std::env::var("SOFTTOKEN_MASTER_KEY") {
         Ok(text) => MasterKey::from_text(&text)?,
         Err(_) => {
             let path = args
@@ -122,7 +122,7 @@ pub async fn build_state(args: &Args) -> Result<AppState, ApiError> {
                 .unwrap_or_else(|| data.join("master.key"));
             MasterKey::from_text(&read_or_create(&path, || MasterKey::generate().to_text())?)?
         }
-    };
+    });
     let token_path = args
         .api_token_file
         .clone()
@@ -158,7 +158,7 @@ pub async fn build_state(args: &Args) -> Result<AppState, ApiError> {
         .unwrap_or_else(|| format!("http://{}", args.listen));
     Ok(AppState {
         svc: Arc::new(Service {
-            writer: crate::writer::Writer::start(db.writer_pool().clone()),
+            writer: crate::writer::Writer::start(db.writer_pool().clone(), master.clone(), settings.policy),
             db,
             master,
             settings,

@@ -148,6 +148,30 @@ async fn insert_token_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(r.rows_affected())
 }
 
+/// The tokens with these serials, read inside the writer's transaction (500 per statement).
+pub(crate) async fn tokens_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    serials: &[&str],
+) -> Result<std::collections::HashMap<String, TokenRow>, ApiError> {
+    let mut out = std::collections::HashMap::with_capacity(serials.len());
+    for chunk in serials.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {TOKEN_COLS} FROM tokens WHERE serial IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for s in chunk {
+            q = q.bind(*s);
+        }
+        for r in q.fetch_all(&mut **tx).await.map_err(db_err)? {
+            let row = token_row(&r).map_err(db_err)?;
+            out.insert(row.serial.clone(), row);
+        }
+    }
+    Ok(out)
+}
+
 /// One multi-row `INSERT` per 100 audit rows (the group-commit writer's audit trail).
 pub(crate) async fn insert_audits(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use softtoken_core::sealed::MasterKey;
-use softtoken_core::validation::{self, Decision, Policy, Reject, VerifierState};
-use softtoken_core::{Algorithm, Digits, Params, Period, Seed, Serial, Totp};
+use softtoken_core::validation::Policy;
+use softtoken_core::{Algorithm, Digits, Params, Period, Seed, Serial};
 
 use crate::db::{state, AuditRow, Db, TokenRow};
 use crate::error::ApiError;
+use crate::writer::{Check, Kind};
 
 /// Settings the operator chooses.
 #[derive(Debug, Clone)]
@@ -48,7 +49,7 @@ pub struct Service {
     pub db: Db,
     /// Group commit of validation outcomes (see `writer`).
     pub writer: crate::writer::Writer,
-    pub master: MasterKey,
+    pub master: Arc<MasterKey>,
     pub settings: Settings,
 }
 
@@ -112,7 +113,24 @@ fn message_for(reason: &str) -> &'static str {
 }
 
 impl Validation {
-    fn refused(serial: &str, reason: &'static str, fail_count: Option<i64>, locked: bool) -> Validation {
+    pub(crate) fn accepted(serial: &str, drift: i64) -> Validation {
+        Validation {
+            valid: true,
+            serial: serial.to_string(),
+            reason: None,
+            message: None,
+            drift: Some(drift),
+            fail_count: Some(0),
+            locked: false,
+        }
+    }
+
+    pub(crate) fn refused(
+        serial: &str,
+        reason: &'static str,
+        fail_count: Option<i64>,
+        locked: bool,
+    ) -> Validation {
         Validation {
             valid: false,
             serial: serial.to_string(),
@@ -185,36 +203,9 @@ impl Service {
         ))
     }
 
-    /// The generator of a stored token.
-    pub fn totp(&self, row: &TokenRow) -> Result<Totp, ApiError> {
-        let seed = self.master.open(&row.serial, &row.seed_sealed)?;
-        let params = Params {
-            algorithm: row.algorithm.parse()?,
-            digits: Digits::new(u32::try_from(row.digits).unwrap_or(0))?,
-        };
-        let period = Period::new(u64::try_from(row.period).unwrap_or(0))?;
-        Ok(Totp::new(&seed, params, period))
-    }
-
-    /// Looks a typed serial up. A typo (check digit) is a 400 `serial_check_digit`, an unknown serial a 404
-    /// `unknown_serial`; neither changes the database (they are logged, not audited: no token is involved).
-    pub async fn find_token(&self, typed_serial: &str) -> Result<TokenRow, ApiError> {
-        let serial = Serial::parse(typed_serial)?;
-        match self.db.token(serial.as_str()).await? {
-            Some(row) => Ok(row),
-            None => {
-                tracing::info!(serial = serial.as_str(), "unknown serial");
-                Err(ApiError::not_found(
-                    reason::UNKNOWN_SERIAL,
-                    "no token has this serial number",
-                ))
-            }
-        }
-    }
-
-    /// Checks `otp` for the token `typed_serial`, which must be in `required_state`. An accept is one atomic
-    /// compare-and-set, committed together with its audit row: of any number of concurrent requests with the
-    /// same code, exactly one succeeds.
+    /// Checks `otp` for the token `typed_serial`, which must be in `required_state`. The decision and its
+    /// recording are done by the group-commit writer (see `writer`): of any number of concurrent requests with the
+    /// same code, exactly one succeeds. A mistyped serial is a 400, an unknown one a 404; neither writes anything.
     pub async fn validate(
         &self,
         typed_serial: &str,
@@ -223,10 +214,13 @@ impl Service {
         actor: &str,
         action: &str,
     ) -> Result<Validation, ApiError> {
-        let row = self.find_token(typed_serial).await?;
-        self.decide(&row, required_state, actor, action, |totp, st, now| {
-            validation::check(totp, st, otp, now, &self.settings.policy)
-        })
+        self.check(
+            typed_serial,
+            Kind::Otp(otp.to_string()),
+            required_state,
+            actor,
+            action,
+        )
         .await
     }
 
@@ -238,115 +232,33 @@ impl Service {
         otp2: &str,
         actor: &str,
     ) -> Result<Validation, ApiError> {
-        let row = self.find_token(typed_serial).await?;
-        self.decide(&row, state::ACTIVE, actor, "resync", |totp, st, now| {
-            validation::resync(totp, st, otp1, otp2, now, &self.settings.policy)
-        })
+        self.check(
+            typed_serial,
+            Kind::Resync(otp1.to_string(), otp2.to_string()),
+            state::ACTIVE,
+            actor,
+            "resync",
+        )
         .await
     }
 
-    fn audit_row(&self, actor: &str, action: &str, row: &TokenRow, result: &str, detail: String) -> AuditRow {
-        AuditRow {
-            id: audit_id(),
-            at: now(),
-            actor: actor.to_string(),
-            action: action.to_string(),
-            serial: Some(row.serial.clone()),
-            contract_id: row.contract_id.clone(),
-            result: result.to_string(),
-            detail,
-        }
-    }
-
-    async fn decide(
+    async fn check(
         &self,
-        row: &TokenRow,
+        typed_serial: &str,
+        kind: Kind,
         required_state: &str,
         actor: &str,
         action: &str,
-        decide: impl FnOnce(&Totp, &VerifierState, u64) -> Decision,
     ) -> Result<Validation, ApiError> {
-        let refused = |v: Validation| async move {
-            let reason = v.reason.unwrap_or("refused");
-            self.db
-                .audit(&self.audit_row(actor, action, row, reason, String::new()))
-                .await?;
-            Ok::<_, ApiError>(v)
-        };
-        if row.state != required_state {
-            return refused(Validation::refused(
-                &row.serial,
-                reason::NOT_ACTIVE,
-                None,
-                row.locked,
-            ))
-            .await;
-        }
-        let totp = self.totp(row)?;
-        let st = VerifierState {
-            last_step: row.last_step.and_then(|s| u64::try_from(s).ok()),
-            drift: row.drift,
-            fail_count: u32::try_from(row.fail_count).unwrap_or(u32::MAX),
-            locked: row.locked,
-        };
-        let t = now();
-        match decide(&totp, &st, u64::try_from(t).unwrap_or(0)) {
-            Decision::Accept { step, drift } => {
-                let step = i64::try_from(step).map_err(|_| ApiError::Internal("step out of range".into()))?;
-                let audit = self.audit_row(actor, action, row, "ok", format!("drift {drift}"));
-                if self
-                    .writer
-                    .accept(&row.serial, required_state, step, drift, t, audit)
-                    .await?
-                {
-                    return Ok(Validation {
-                        valid: true,
-                        serial: row.serial.clone(),
-                        reason: None,
-                        message: None,
-                        drift: Some(drift),
-                        fail_count: Some(0),
-                        locked: false,
-                    });
-                }
-                // Another request accepted this step (or a later one) first, or the token changed meanwhile.
-                let now_row = self.db.token(&row.serial).await?;
-                let locked = now_row.as_ref().is_some_and(|r| r.locked);
-                let reason = match now_row {
-                    Some(r) if r.locked => Reject::Locked.code(),
-                    Some(r) if r.state != required_state => reason::NOT_ACTIVE,
-                    _ => Reject::Replayed.code(),
-                };
-                refused(Validation::refused(&row.serial, reason, None, locked)).await
-            }
-            Decision::Reject { reason, .. } if reason.counts() => {
-                let max = i64::from(self.settings.policy.max_failures);
-                let lock_row = self.audit_row(actor, "lock", row, "locked", "too many wrong codes".into());
-                let fail_row = self.audit_row(actor, action, row, reason.code(), String::new());
-                let (fails, locked) = self
-                    .writer
-                    .failure(&row.serial, max, t, move |fails, locked| {
-                        let mut rows = vec![AuditRow {
-                            detail: format!("failures {fails}"),
-                            ..fail_row
-                        }];
-                        // The failure that reached the limit is the one that locked the token.
-                        if locked && fails == max {
-                            rows.push(lock_row);
-                        }
-                        rows
-                    })
-                    .await?;
-                Ok(Validation::refused(
-                    &row.serial,
-                    reason.code(),
-                    Some(fails),
-                    locked,
-                ))
-            }
-            Decision::Reject { reason, .. } => {
-                refused(Validation::refused(&row.serial, reason.code(), None, row.locked)).await
-            }
-        }
+        let serial = Serial::parse(typed_serial)?;
+        self.writer
+            .check(Check {
+                serial: serial.as_str().to_string(),
+                required_state: required_state.to_string(),
+                kind,
+                actor: actor.to_string(),
+                action: action.to_string(),
+            })
+            .await
     }
 }

@@ -1,37 +1,55 @@
-//! Group commit for the validation hot path. Accepts and failure counts, each with its audit rows, are queued to
-//! one writer task, which commits everything waiting in a single transaction: one `BEGIN`/`COMMIT` and one
-//! multi-row audit `INSERT` per batch instead of per validation. Every operation keeps its own compare-and-set
-//! `UPDATE`, run in queue order inside the transaction, so two accepts of the same step in one batch still give
-//! one success; an operation's reply is sent only after the batch has committed.
+//! Group commit of validations. Every validation (and resync) is queued to one writer task, which takes
+//! everything waiting as a batch and, in one transaction:
+//! 1. reads all the batch's tokens with one `SELECT … IN (…)`;
+//! 2. decides the operations in queue order with softtoken-core's verifier, in rounds that hold at most one
+//!    operation per token (later ones see the earlier one's result);
+//! 3. writes each round with one compare-and-set `UPDATE … FROM (VALUES …)` for all its accepts and one counting
+//!    `UPDATE` for all its failures, then all audit rows with one multi-row `INSERT`, and commits.
+//!
+//! Replies go out after the commit. Requests do no database I/O of their own, decisions are made on the state
+//! they are committed against, and the accept stays a compare-and-set in SQL, so two server instances sharing a
+//! PostgreSQL database still accept each step once.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use softtoken_core::sealed::MasterKey;
+use softtoken_core::validation::{self, Decision, Policy, Reject, VerifierState};
+use softtoken_core::{Digits, Params, Period, Totp};
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::AuditRow;
+use crate::db::{AuditRow, TokenRow};
 use crate::error::ApiError;
+use crate::service::{audit_id, now, reason, Validation};
 
 /// Most operations committed together.
-const MAX_BATCH: usize = 256;
+const MAX_BATCH: usize = 512;
 
-type AuditFn = Box<dyn FnOnce(i64, bool) -> Vec<AuditRow> + Send + Sync>;
+/// What to check.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// One code.
+    Otp(String),
+    /// Two consecutive codes (resync).
+    Resync(String, String),
+}
 
-enum Op {
-    Accept {
-        serial: String,
-        state: String,
-        step: i64,
-        drift: i64,
-        now: i64,
-        audit: AuditRow,
-        reply: oneshot::Sender<Result<bool, ApiError>>,
-    },
-    Failure {
-        serial: String,
-        max_failures: i64,
-        now: i64,
-        audit: Option<AuditFn>,
-        reply: oneshot::Sender<Result<(i64, bool), ApiError>>,
-    },
+/// One validation request.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// Canonical serial.
+    pub serial: String,
+    /// The state the token must be in.
+    pub required_state: String,
+    pub kind: Kind,
+    pub actor: String,
+    pub action: String,
+}
+
+struct Op {
+    check: Check,
+    reply: oneshot::Sender<Result<Validation, ApiError>>,
 }
 
 /// The handle the service uses; cheap to clone.
@@ -50,168 +68,219 @@ fn db_err(e: sqlx::Error) -> ApiError {
 
 impl Writer {
     /// Starts the writer task on `pool` (the database's write pool).
-    pub fn start(pool: AnyPool) -> Writer {
-        let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(run(pool, rx));
+    pub fn start(pool: AnyPool, master: Arc<MasterKey>, policy: Policy) -> Writer {
+        let (tx, rx) = mpsc::channel(8192);
+        tokio::spawn(run(pool, master, policy, rx));
         Writer { tx }
     }
 
-    /// The compare-and-set of an accept with its audit row; true if this call won the step.
-    pub async fn accept(
-        &self,
-        serial: &str,
-        state: &str,
-        step: i64,
-        drift: i64,
-        now: i64,
-        audit: AuditRow,
-    ) -> Result<bool, ApiError> {
+    /// Decides and records one check.
+    pub async fn check(&self, check: Check) -> Result<Validation, ApiError> {
         let (reply, rx) = oneshot::channel();
-        let op = Op::Accept {
-            serial: serial.into(),
-            state: state.into(),
-            step,
-            drift,
-            now,
-            audit,
-            reply,
-        };
-        self.tx.send(op).await.map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())?
-    }
-
-    /// Counts a failure (locking at `max_failures`) with the audit rows `audit(fail_count, locked)` makes.
-    pub async fn failure(
-        &self,
-        serial: &str,
-        max_failures: i64,
-        now: i64,
-        audit: impl FnOnce(i64, bool) -> Vec<AuditRow> + Send + Sync + 'static,
-    ) -> Result<(i64, bool), ApiError> {
-        let (reply, rx) = oneshot::channel();
-        let op = Op::Failure {
-            serial: serial.into(),
-            max_failures,
-            now,
-            audit: Some(Box::new(audit)),
-            reply,
-        };
-        self.tx.send(op).await.map_err(|_| gone())?;
+        self.tx.send(Op { check, reply }).await.map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
 }
 
-async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Op>) {
+async fn run(pool: AnyPool, master: Arc<MasterKey>, policy: Policy, mut rx: mpsc::Receiver<Op>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let mut ops = std::mem::take(&mut batch);
-        match commit(&pool, &mut ops).await {
+        let ops = std::mem::take(&mut batch);
+        let checks: Vec<&Check> = ops.iter().map(|o| &o.check).collect();
+        match commit(&pool, &master, &policy, &checks).await {
             Ok(results) => {
                 for (op, r) in ops.into_iter().zip(results) {
-                    match (op, r) {
-                        (Op::Accept { reply, .. }, Outcome::Accepted(won)) => {
-                            let _ = reply.send(Ok(won));
-                        }
-                        (Op::Failure { reply, .. }, Outcome::Failed(n, locked)) => {
-                            let _ = reply.send(Ok((n, locked)));
-                        }
-                        (Op::Accept { reply, .. }, _) => {
-                            let _ = reply.send(Err(ApiError::Internal("writer outcome mismatch".into())));
-                        }
-                        (Op::Failure { reply, .. }, _) => {
-                            let _ = reply.send(Err(ApiError::Internal("writer outcome mismatch".into())));
-                        }
-                    }
+                    let _ = op.reply.send(r);
                 }
             }
             Err(e) => {
                 // Nothing of the batch was committed; every caller hears the failure.
                 let msg = e.to_string();
                 for op in ops {
-                    let err = || ApiError::Internal(msg.clone());
-                    match op {
-                        Op::Accept { reply, .. } => {
-                            let _ = reply.send(Err(err()));
-                        }
-                        Op::Failure { reply, .. } => {
-                            let _ = reply.send(Err(err()));
-                        }
-                    }
+                    let _ = op.reply.send(Err(ApiError::Internal(msg.clone())));
                 }
             }
         }
     }
 }
 
-enum Outcome {
-    Accepted(bool),
-    Failed(i64, bool),
+fn totp_of(master: &MasterKey, row: &TokenRow) -> Result<Totp, ApiError> {
+    let seed = master.open(&row.serial, &row.seed_sealed)?;
+    let params = Params {
+        algorithm: row.algorithm.parse()?,
+        digits: Digits::new(u32::try_from(row.digits).unwrap_or(0))?,
+    };
+    let period = Period::new(u64::try_from(row.period).unwrap_or(0))?;
+    Ok(Totp::new(&seed, params, period))
 }
 
-/// Runs the batch in one transaction. Operations are taken in rounds: each round holds at most one operation per
-/// token (the earliest queued; later ones wait for the next round, which sees its result), and costs one
-/// statement for all its accepts and one for all its failures, whatever their number.
-async fn commit(pool: &AnyPool, ops: &mut [Op]) -> Result<Vec<Outcome>, ApiError> {
+fn audit(c: &Check, row: &TokenRow, at: i64, result: &str, detail: String) -> AuditRow {
+    AuditRow {
+        id: audit_id(),
+        at,
+        actor: c.actor.clone(),
+        action: c.action.clone(),
+        serial: Some(row.serial.clone()),
+        contract_id: row.contract_id.clone(),
+        result: result.to_string(),
+        detail,
+    }
+}
+
+type Results = Vec<Option<Result<Validation, ApiError>>>;
+
+async fn commit(
+    pool: &AnyPool,
+    master: &MasterKey,
+    policy: &Policy,
+    ops: &[&Check],
+) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
     let mut tx = pool.begin().await.map_err(db_err)?;
-    let mut outcomes: Vec<Option<Outcome>> = (0..ops.len()).map(|_| None).collect();
+    let t = now();
+    let t_u = u64::try_from(t).unwrap_or(0);
+    let distinct: Vec<&str> = ops
+        .iter()
+        .map(|c| c.serial.as_str())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut rows = crate::db::tokens_in(&mut tx, &distinct).await?;
+    let mut totps: HashMap<String, Totp> = HashMap::new();
+    let mut results: Results = (0..ops.len()).map(|_| None).collect();
     let mut audits: Vec<AuditRow> = Vec::with_capacity(ops.len() + 4);
-    while outcomes.iter().any(Option::is_none) {
-        // This round: the first pending operation of each token.
-        let mut seen = std::collections::HashSet::new();
+
+    while results.iter().any(Option::is_none) {
+        let mut seen = HashSet::new();
         let round: Vec<usize> = (0..ops.len())
-            .filter(|&i| outcomes[i].is_none())
-            .filter(|&i| seen.insert(serial_of(&ops[i]).to_string()))
+            .filter(|&i| results[i].is_none() && seen.insert(ops[i].serial.as_str()))
             .collect();
-        let accepts: Vec<usize> = round
-            .iter()
-            .copied()
-            .filter(|&i| matches!(ops[i], Op::Accept { .. }))
-            .collect();
-        let failures: Vec<usize> = round
-            .iter()
-            .copied()
-            .filter(|&i| matches!(ops[i], Op::Failure { .. }))
-            .collect();
-        for chunk in accepts.chunks(200) {
-            let won = accept_round(&mut tx, ops, chunk).await?;
-            for &i in chunk {
-                let ok = won.contains(serial_of(&ops[i]));
-                if ok {
-                    if let Op::Accept { audit, .. } = &ops[i] {
-                        audits.push(audit.clone());
+        let mut accepts: Vec<(usize, i64, i64)> = Vec::new();
+        let mut failures: Vec<(usize, Reject)> = Vec::new();
+        for i in round {
+            let c = ops[i];
+            let Some(row) = rows.get(&c.serial) else {
+                tracing::info!(serial = c.serial.as_str(), "unknown serial");
+                results[i] = Some(Err(ApiError::not_found(
+                    reason::UNKNOWN_SERIAL,
+                    "no token has this serial number",
+                )));
+                continue;
+            };
+            if row.state != c.required_state {
+                audits.push(audit(c, row, t, reason::NOT_ACTIVE, String::new()));
+                results[i] = Some(Ok(Validation::refused(
+                    &row.serial,
+                    reason::NOT_ACTIVE,
+                    None,
+                    row.locked,
+                )));
+                continue;
+            }
+            if !totps.contains_key(&row.serial) {
+                match totp_of(master, row) {
+                    Ok(g) => {
+                        totps.insert(row.serial.clone(), g);
+                    }
+                    Err(e) => {
+                        results[i] = Some(Err(e));
+                        continue;
                     }
                 }
-                outcomes[i] = Some(Outcome::Accepted(ok));
+            }
+            let Some(totp) = totps.get(&row.serial) else {
+                continue;
+            };
+            let st = VerifierState {
+                last_step: row.last_step.and_then(|s| u64::try_from(s).ok()),
+                drift: row.drift,
+                fail_count: u32::try_from(row.fail_count).unwrap_or(u32::MAX),
+                locked: row.locked,
+            };
+            let decision = match &c.kind {
+                Kind::Otp(code) => validation::check(totp, &st, code, t_u, policy),
+                Kind::Resync(a, b) => validation::resync(totp, &st, a, b, t_u, policy),
+            };
+            match decision {
+                Decision::Accept { step, drift } => match i64::try_from(step) {
+                    Ok(step) => accepts.push((i, step, drift)),
+                    Err(_) => results[i] = Some(Err(ApiError::Internal("step out of range".into()))),
+                },
+                Decision::Reject { reason, .. } if reason.counts() => failures.push((i, reason)),
+                Decision::Reject { reason, .. } => {
+                    audits.push(audit(c, row, t, reason.code(), String::new()));
+                    results[i] = Some(Ok(Validation::refused(
+                        &row.serial,
+                        reason.code(),
+                        None,
+                        row.locked,
+                    )));
+                }
             }
         }
-        for chunk in failures.chunks(200) {
-            let counts = failure_round(&mut tx, ops, chunk).await?;
-            for &i in chunk {
-                let (n, locked) = counts
-                    .get(serial_of(&ops[i]))
-                    .copied()
-                    .ok_or_else(|| ApiError::Internal("a counted token vanished".into()))?;
-                if let Op::Failure { audit, .. } = &mut ops[i] {
-                    if let Some(make) = audit.take() {
-                        audits.extend(make(n, locked));
-                    }
+
+        if !accepts.is_empty() {
+            let won = accept_round(&mut tx, ops, &accepts, t).await?;
+            for (i, step, drift) in accepts {
+                let c = ops[i];
+                let Some(row) = rows.get_mut(&c.serial) else {
+                    continue;
+                };
+                if won.contains(&c.serial) {
+                    row.last_step = Some(step);
+                    row.drift = drift;
+                    row.fail_count = 0;
+                    audits.push(audit(c, row, t, "ok", format!("drift {drift}")));
+                    results[i] = Some(Ok(Validation::accepted(&row.serial, drift)));
+                } else {
+                    // Another server instance took this step (or changed the token) since the read.
+                    audits.push(audit(c, row, t, Reject::Replayed.code(), String::new()));
+                    results[i] = Some(Ok(Validation::refused(
+                        &row.serial,
+                        Reject::Replayed.code(),
+                        None,
+                        row.locked,
+                    )));
                 }
-                outcomes[i] = Some(Outcome::Failed(n, locked));
+            }
+        }
+
+        if !failures.is_empty() {
+            let max = i64::from(policy.max_failures);
+            let counts = failure_round(&mut tx, ops, &failures, max, t).await?;
+            for (i, reason) in failures {
+                let c = ops[i];
+                let Some(row) = rows.get_mut(&c.serial) else {
+                    continue;
+                };
+                let Some(&(n, locked)) = counts.get(&c.serial) else {
+                    results[i] = Some(Err(ApiError::Internal("a counted token vanished".into())));
+                    continue;
+                };
+                let was_locked = row.locked;
+                row.fail_count = n;
+                row.locked = locked;
+                audits.push(audit(c, row, t, reason.code(), format!("failures {n}")));
+                if locked && !was_locked {
+                    // This failure is the one that locked the token.
+                    let mut lock = audit(c, row, t, "locked", "too many wrong codes".into());
+                    lock.action = "lock".into();
+                    audits.push(lock);
+                }
+                results[i] = Some(Ok(Validation::refused(
+                    &row.serial,
+                    reason.code(),
+                    Some(n),
+                    locked,
+                )));
             }
         }
     }
     crate::db::insert_audits(&mut tx, &audits).await?;
     tx.commit().await.map_err(db_err)?;
-    outcomes
+    Ok(results
         .into_iter()
-        .map(|o| o.ok_or_else(|| ApiError::Internal("unfinished batch".into())))
-        .collect()
-}
-
-fn serial_of(op: &Op) -> &str {
-    match op {
-        Op::Accept { serial, .. } | Op::Failure { serial, .. } => serial,
-    }
+        .map(|r| r.unwrap_or_else(|| Err(ApiError::Internal("unfinished batch".into()))))
+        .collect())
 }
 
 /// `$1, $2, …` groups for a VALUES list, each value cast so PostgreSQL knows its type (SQLite accepts the same
@@ -230,81 +299,103 @@ fn values_list(rows: usize, types: &[&str]) -> String {
         .join(", ")
 }
 
-/// One compare-and-set `UPDATE` for many tokens (one operation each); returns the serials that were accepted.
+/// One compare-and-set `UPDATE` for many tokens (one accept each); returns the serials that were accepted.
 async fn accept_round(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    ops: &[Op],
-    idx: &[usize],
-) -> Result<std::collections::HashSet<String>, ApiError> {
-    let sql = format!(
-        "WITH v(serial, step, drift, state, now) AS (VALUES {}) \
-         UPDATE tokens SET last_step = v.step, drift = v.drift, fail_count = 0, updated_at = v.now FROM v \
-         WHERE tokens.serial = v.serial AND tokens.state = v.state AND tokens.locked = 0 \
-         AND (tokens.last_step IS NULL OR tokens.last_step < v.step) RETURNING tokens.serial",
-        values_list(idx.len(), &["TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT"])
-    );
-    let mut q = sqlx::query(&sql);
-    for &i in idx {
-        if let Op::Accept {
-            serial,
-            state,
-            step,
-            drift,
-            now,
-            ..
-        } = &ops[i]
-        {
+    ops: &[&Check],
+    accepts: &[(usize, i64, i64)],
+    now: i64,
+) -> Result<HashSet<String>, ApiError> {
+    let mut won = HashSet::new();
+    for chunk in accepts.chunks(200) {
+        let sql = format!(
+            "WITH v(serial, step, drift, state) AS (VALUES {}) \
+             UPDATE tokens SET last_step = v.step, drift = v.drift, fail_count = 0, updated_at = CAST($1 AS BIGINT) \
+             FROM v WHERE tokens.serial = v.serial AND tokens.state = v.state AND tokens.locked = 0 \
+             AND (tokens.last_step IS NULL OR tokens.last_step < v.step) RETURNING tokens.serial",
+            values_list(chunk.len(), &["TEXT", "BIGINT", "BIGINT", "TEXT"]).replace('$', "$+")
+        );
+        // Values start at $2 ($1 is the time): renumber.
+        let sql = renumber(&sql, 1);
+        let mut q = sqlx::query(&sql).bind(now);
+        for &(i, step, drift) in chunk {
             q = q
-                .bind(serial.as_str())
-                .bind(*step)
-                .bind(*drift)
-                .bind(state.as_str())
-                .bind(*now);
+                .bind(ops[i].serial.as_str())
+                .bind(step)
+                .bind(drift)
+                .bind(ops[i].required_state.as_str());
+        }
+        for r in q.fetch_all(&mut **tx).await.map_err(db_err)? {
+            won.insert(r.try_get::<String, _>(0).map_err(db_err)?);
         }
     }
-    let rows = q.fetch_all(&mut **tx).await.map_err(db_err)?;
-    rows.iter()
-        .map(|r| r.try_get::<String, _>(0).map_err(db_err))
-        .collect()
+    Ok(won)
 }
 
-/// One `UPDATE` counting a failure for many tokens (one operation each, locking at each one's limit); returns
-/// each token's count and lock after it.
+/// One `UPDATE` counting a failure for many tokens (one each), locking at `max`; returns each token's count and
+/// lock after it.
 async fn failure_round(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    ops: &[Op],
-    idx: &[usize],
-) -> Result<std::collections::HashMap<String, (i64, bool)>, ApiError> {
-    let sql = format!(
-        "WITH v(serial, max_failures, now) AS (VALUES {}) \
-         UPDATE tokens SET fail_count = tokens.fail_count + 1, \
-         locked = CASE WHEN tokens.fail_count + 1 >= v.max_failures THEN 1 ELSE tokens.locked END, \
-         updated_at = v.now FROM v WHERE tokens.serial = v.serial \
-         RETURNING tokens.serial, tokens.fail_count, tokens.locked",
-        values_list(idx.len(), &["TEXT", "BIGINT", "BIGINT"])
-    );
-    let mut q = sqlx::query(&sql);
-    for &i in idx {
-        if let Op::Failure {
-            serial,
-            max_failures,
-            now,
-            ..
-        } = &ops[i]
-        {
-            q = q.bind(serial.as_str()).bind(*max_failures).bind(*now);
+    ops: &[&Check],
+    failures: &[(usize, Reject)],
+    max: i64,
+    now: i64,
+) -> Result<HashMap<String, (i64, bool)>, ApiError> {
+    let mut out = HashMap::new();
+    for chunk in failures.chunks(400) {
+        let sql = renumber(
+            &format!(
+                "WITH v(serial) AS (VALUES {}) \
+                 UPDATE tokens SET fail_count = tokens.fail_count + 1, \
+                 locked = CASE WHEN tokens.fail_count + 1 >= CAST($1 AS BIGINT) THEN 1 ELSE tokens.locked END, \
+                 updated_at = CAST($2 AS BIGINT) FROM v WHERE tokens.serial = v.serial \
+                 RETURNING tokens.serial, tokens.fail_count, tokens.locked",
+                values_list(chunk.len(), &["TEXT"]).replace('$', "$+")
+            ),
+            2,
+        );
+        let mut q = sqlx::query(&sql).bind(max).bind(now);
+        for &(i, _) in chunk {
+            q = q.bind(ops[i].serial.as_str());
         }
-    }
-    let rows = q.fetch_all(&mut **tx).await.map_err(db_err)?;
-    rows.iter()
-        .map(|r| -> Result<(String, (i64, bool)), ApiError> {
-            Ok((
+        for r in q.fetch_all(&mut **tx).await.map_err(db_err)? {
+            out.insert(
                 r.try_get::<String, _>(0).map_err(db_err)?,
                 (
                     r.try_get::<i64, _>(1).map_err(db_err)?,
                     r.try_get::<i64, _>(2).map_err(db_err)? != 0,
                 ),
-            ))
-        })
-        .collect()
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Shifts every `$+N` placeholder to `$(N + offset)`.
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(i) = rest.find("$+") {
+        out.push_str(&rest[..i]);
+        let digits: String = rest[i + 2..].chars().take_while(char::is_ascii_digit).collect();
+        let n: usize = digits.parse().unwrap_or(0);
+        out.push_str(&format!("${}", n + offset));
+        rest = &rest[i + 2 + digits.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_renumbered_after_the_fixed_ones() {
+        let v = values_list(2, &["TEXT", "BIGINT"]).replace('$', "$+");
+        assert_eq!(
+            renumber(&v, 1),
+            "(CAST($2 AS TEXT), CAST($3 AS BIGINT)), (CAST($4 AS TEXT), CAST($5 AS BIGINT))"
+        );
+    }
 }

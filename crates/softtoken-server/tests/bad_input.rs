@@ -146,7 +146,9 @@ fn table(db: &TestDb) {
         400,
         "bad_content_type",
     );
-    let huge = format!(r#"{{"serial": "{}", "otp": "1"}}"#, "A".repeat(2 * 1024 * 1024));
+    // Four times the 64 KiB limit. (Much larger bodies get the same 413, but the server closes the connection
+    // after answering, and a client still writing then sees a broken pipe instead of the answer.)
+    let huge = format!(r#"{{"serial": "{}", "otp": "1"}}"#, "A".repeat(256 * 1024));
     check(
         &server,
         "huge body",
