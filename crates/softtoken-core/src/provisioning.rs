@@ -38,8 +38,8 @@ pub const HKDF_SALT: &[u8] = b"softtoken/provision/v1";
 /// Longest activation code accepted.
 pub const MAX_ACTIVATION_CODE: usize = 64;
 
-/// App → server: `POST /v1/provision`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// App → server: `POST /v1/provision`. `Debug` does not show the activation code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProvisionRequest {
     /// Protocol version (1).
@@ -49,6 +49,16 @@ pub struct ProvisionRequest {
     /// The one-time activation code the bank gave the customer, if the bank uses them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activation_code: Option<String>,
+}
+
+impl std::fmt::Debug for ProvisionRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProvisionRequest")
+            .field("version", &self.version)
+            .field("client_public", &self.client_public)
+            .field("activation_code", &self.activation_code.as_ref().map(|_| ".."))
+            .finish()
+    }
 }
 
 /// Server → app.

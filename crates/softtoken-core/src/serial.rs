@@ -39,7 +39,10 @@ const DAMM: [[u8; 10]; 10] = [
 pub fn damm_check_digit(digits: &[u8]) -> u8 {
     digits
         .iter()
-        .fold(0u8, |interim, d| DAMM[interim as usize][(d - b'0') as usize % 10])
+        // Callers pass ASCII digits; anything else is folded into 0-9 rather than panicking.
+        .fold(0u8, |interim, d| {
+            DAMM[interim as usize][usize::from(d.wrapping_sub(b'0')) % 10]
+        })
 }
 
 /// A well-formed serial number with a valid check digit.

@@ -299,7 +299,8 @@ pub fn open(key: &VaultKey, bytes: &[u8]) -> Result<Vec<(TokenInfo, Seed)>, Vaul
             .map_err(|_| VaultError::WrongKey)?,
     );
     let payload: Payload_ = serde_json::from_slice(&plain)
-        .map_err(|e| VaultError::Corrupt(format!("the decrypted contents are not valid: {e}")))?;
+        // serde_json's message can quote the decrypted text; say only that it is invalid.
+        .map_err(|_| VaultError::Corrupt("the decrypted contents are not a valid token list".into()))?;
     payload
         .tokens
         .into_iter()

@@ -18,7 +18,8 @@ use crate::service::{Service, Settings};
 use crate::AppState;
 
 /// softtoken-server: the reference bank side (token service, validation, internet-banking pages).
-#[derive(Debug, Parser)]
+/// (`Debug` hides the database URL, which may hold a password.)
+#[derive(Parser)]
 #[command(name = "softtoken-server", version, about, max_term_width = 110)]
 pub struct Args {
     /// Address to listen on. Loopback by default; port 0 picks a free port (printed on start).
@@ -61,6 +62,17 @@ pub struct Args {
     pub public_url: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl std::fmt::Debug for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args")
+            .field("listen", &self.listen)
+            .field("data", &self.data)
+            .field("database", &self.database.as_ref().map(|_| ".."))
+            .field("command", &self.command)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Subcommand)]

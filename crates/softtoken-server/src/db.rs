@@ -31,14 +31,23 @@ pub struct TokenRow {
     pub updated_at: i64,
 }
 
-/// A customer row.
-#[derive(Debug, Clone)]
+/// A customer row. `Debug` shows neither password hash.
+#[derive(Clone)]
 pub struct CustomerRow {
     pub contract_id: String,
     pub name: String,
     pub password_hash: String,
     pub transfer_password_hash: String,
     pub login_otp: bool,
+}
+
+impl std::fmt::Debug for CustomerRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomerRow")
+            .field("contract_id", &self.contract_id)
+            .field("login_otp", &self.login_otp)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An audit entry.
@@ -54,8 +63,8 @@ pub struct AuditRow {
     pub detail: String,
 }
 
-/// A session row.
-#[derive(Debug, Clone)]
+/// A session row. `Debug` shows neither the session id (the cookie) nor the CSRF token.
+#[derive(Clone)]
 pub struct SessionRow {
     pub id: String,
     pub contract_id: Option<String>,
@@ -64,6 +73,17 @@ pub struct SessionRow {
     pub data: String,
     pub lang: String,
     pub expires_at: i64,
+}
+
+impl std::fmt::Debug for SessionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRow")
+            .field("contract_id", &self.contract_id)
+            .field("stage", &self.stage)
+            .field("lang", &self.lang)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// States a token moves through.

@@ -26,13 +26,22 @@ use crate::service::{audit_id, now, reason, Validation};
 /// Most operations committed together.
 const MAX_BATCH: usize = 512;
 
-/// What to check.
-#[derive(Debug, Clone)]
+/// What to check. `Debug` never shows the codes.
+#[derive(Clone)]
 pub enum Kind {
     /// One code.
     Otp(String),
     /// Two consecutive codes (resync).
     Resync(String, String),
+}
+
+impl std::fmt::Debug for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kind::Otp(_) => "Otp(..)",
+            Kind::Resync(..) => "Resync(..)",
+        })
+    }
 }
 
 /// One validation request.

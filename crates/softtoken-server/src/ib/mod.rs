@@ -55,6 +55,12 @@ pub fn hash_password(pw: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+/// A hash to verify against when the contract ID is unknown (made once).
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("softtoken-no-such-contract").unwrap_or_default())
+}
+
 fn verify_password(pw: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
 }
@@ -549,6 +555,13 @@ async fn transfer_proofs(
     otp: &str,
 ) -> Result<Option<String>, ApiError> {
     let contract = tok.contract_id.as_deref();
+    // The transfer password is short: at most 5 tries a minute per contract, or it could be guessed.
+    if !st.limiter.allow("transfer-password", contract.unwrap_or(""), 5) {
+        st.svc
+            .audit(actor, action, Some(&tok.serial), contract, "rate_limited", "")
+            .await?;
+        return Ok(Some(t(lang, "err_rate").to_string()));
+    }
     let customer = match contract {
         Some(c) => st.svc.db.customer(c).await?,
         None => None,
@@ -633,27 +646,32 @@ async fn submit(
     if !flow.needs_login() && step.is_empty() {
         let contract = get("contract_id");
         let ip = addr.0.map(|a| a.ip().to_string()).unwrap_or_default();
-        if !st.limiter.allow("login-contract", &contract, 10) || !st.limiter.allow("login-ip", &ip, 30) {
+        // The client's address is limited first; only an identifier that could exist is counted, looked up or
+        // recorded (a junk one cannot grow the limiter or reach the audit table).
+        let plausible = crate::sane_id(&contract);
+        if !st.limiter.allow("login-ip", &ip, 30)
+            || (plausible && !st.limiter.allow("login-contract", &contract, 10))
+        {
+            let who = plausible.then_some(contract.as_str());
             st.svc
-                .audit(
-                    "ib",
-                    "ib_auth",
-                    None,
-                    Some(&contract),
-                    "rate_limited",
-                    flow.name(),
-                )
+                .audit("ib", "ib_auth", None, who, "rate_limited", flow.name())
                 .await?;
             return again(&mut s, t(lang, "err_rate").to_string()).await;
         }
-        let customer = if !crate::sane_id(&contract) {
-            None
-        } else {
+        let customer = if plausible {
             st.svc.db.customer(&contract).await?
+        } else {
+            None
         };
-        let ok = customer
-            .as_ref()
-            .is_some_and(|c| verify_password(&get("password"), &c.password_hash));
+        // An unknown contract ID costs the same Argon2 verification as a wrong password, so the answer's timing
+        // does not tell which contract IDs exist.
+        let ok = match &customer {
+            Some(c) => verify_password(&get("password"), &c.password_hash),
+            None => {
+                verify_password(&get("password"), dummy_hash());
+                false
+            }
+        };
         if !ok {
             st.svc
                 .audit("ib", "ib_auth", None, None, "bad_credentials", flow.name())
@@ -875,10 +893,26 @@ async fn submit(
             {
                 return again(&mut s, msg).await;
             }
-            st.svc
+            if !st
+                .svc
                 .db
                 .set_state(&tok.serial, &[state::ACTIVE], state::STOPPED, None, now())
-                .await?;
+                .await?
+            {
+                // The token changed (revoked, replaced) between the code check and now: nothing was stopped.
+                st.svc
+                    .audit(
+                        &actor,
+                        "stop",
+                        Some(&tok.serial),
+                        Some(&contract),
+                        "not_active",
+                        "",
+                    )
+                    .await?;
+                s.stage = String::new();
+                return again(&mut s, t(lang, "err_not_active").to_string()).await;
+            }
             st.svc
                 .audit(&actor, "stop", Some(&tok.serial), Some(&contract), "ok", "")
                 .await?;
