@@ -363,20 +363,37 @@ fn login_is_rate_limited() {
 fn transfer_password_guessing_is_rate_limited() {
     let server = Server::start(&TestDb::Sqlite);
     // Contract 1000000002 logs in without a code; give it an active token so transfers reach the password check.
-    let (status, _) = server.post("/v1/admin/qr", &json!({"kind": "otpauth", "contract_id": "1000000002"}));
+    let (status, _) = server.post(
+        "/v1/admin/qr",
+        &json!({"kind": "otpauth", "contract_id": "1000000002"}),
+    );
     assert_eq!(status, 200);
     let mut ib = common::Ib::new(&server);
     ib.get("/ib/login");
-    ib.post("/ib/login", &[("contract_id", "1000000002"), ("password", "demo-pass-2")]);
+    ib.post(
+        "/ib/login",
+        &[("contract_id", "1000000002"), ("password", "demo-pass-2")],
+    );
     ib.get("/ib/transfer");
     let mut messages = Vec::new();
     for guess in ["0000", "1234", "1111", "9999", "4321", "2221"] {
-        let (_, html) =
-            ib.post("/ib/transfer", &[("payee", "x"), ("amount", "100"), ("transfer_password", guess), ("otp", "123456")]);
+        let (_, html) = ib.post(
+            "/ib/transfer",
+            &[
+                ("payee", "x"),
+                ("amount", "100"),
+                ("transfer_password", guess),
+                ("otp", "123456"),
+            ],
+        );
         messages.push(html.contains("振込用パスワードが正しくありません。"));
         if html.contains("操作回数が多すぎます") {
             break;
         }
     }
-    assert_eq!(messages, vec![true, true, true, true, true, false], "the 6th try in a minute is refused unchecked");
+    assert_eq!(
+        messages,
+        vec![true, true, true, true, true, false],
+        "the 6th try in a minute is refused unchecked"
+    );
 }
