@@ -586,6 +586,37 @@ async fn transfer_proofs(
     Ok((!v.valid).then(|| refusal(st, lang, &v)))
 }
 
+/// The step 利用登録 and 交換 share: the customer proves they hold a new, not yet registered token by its typed
+/// serial and a current code. Returns the canonical serial, or the message to show.
+async fn prove_new_token(
+    st: &AppState,
+    lang: Lang,
+    typed_serial: &str,
+    otp: &str,
+    actor: &str,
+    action: &str,
+) -> Result<Result<softtoken_core::Serial, String>, ApiError> {
+    let serial = match softtoken_core::Serial::parse(typed_serial) {
+        Ok(serial) => serial,
+        Err(e) => return Ok(Err(serial_error(lang, &ApiError::from(e)))),
+    };
+    let v = match st
+        .svc
+        .validate(serial.as_str(), otp, state::ISSUED, actor, action)
+        .await
+    {
+        Err(e) if e.code() == "unknown_serial" => return Ok(Err(t(lang, "err_unknown_serial").to_string())),
+        other => other?,
+    };
+    if v.valid {
+        Ok(Ok(serial))
+    } else if v.reason == Some("not_active") {
+        Ok(Err(t(lang, "err_serial_taken").to_string()))
+    } else {
+        Ok(Err(refusal(st, lang, &v)))
+    }
+}
+
 fn serial_error(lang: Lang, e: &ApiError) -> String {
     match e.code() {
         "serial_check_digit" => t(lang, "err_serial_typo").to_string(),
@@ -756,28 +787,11 @@ async fn submit(
             Ok(resp)
         }
         (Flow::Register, "auth") => {
-            let serial = match softtoken_core::Serial::parse(&get("serial")) {
-                Ok(sr) => sr,
-                Err(e) => return again(&mut s, serial_error(lang, &ApiError::from(e))).await,
-            };
-            let v = match st
-                .svc
-                .validate(serial.as_str(), &get("otp"), state::ISSUED, &actor, "ib_register")
-                .await
-            {
-                Err(e) if e.code() == "unknown_serial" => {
-                    return again(&mut s, t(lang, "err_unknown_serial").to_string()).await
-                }
-                other => other?,
-            };
-            if !v.valid {
-                let msg = if v.reason == Some("not_active") {
-                    t(lang, "err_serial_taken").to_string()
-                } else {
-                    refusal(&st, lang, &v)
+            let serial =
+                match prove_new_token(&st, lang, &get("serial"), &get("otp"), &actor, "ib_register").await? {
+                    Ok(serial) => serial,
+                    Err(msg) => return again(&mut s, msg).await,
                 };
-                return again(&mut s, msg).await;
-            }
             if !st
                 .svc
                 .db
@@ -823,34 +837,13 @@ async fn submit(
             render(&st, &mut s, StatusCode::OK, html).await
         }
         (Flow::Exchange, "old") => {
-            let serial = match softtoken_core::Serial::parse(&get("serial")) {
-                Ok(sr) => sr,
-                Err(e) => return again(&mut s, serial_error(lang, &ApiError::from(e))).await,
-            };
-            let v = match st
-                .svc
-                .validate(
-                    serial.as_str(),
-                    &get("otp"),
-                    state::ISSUED,
-                    &actor,
-                    "ib_exchange_new",
-                )
-                .await
-            {
-                Err(e) if e.code() == "unknown_serial" => {
-                    return again(&mut s, t(lang, "err_unknown_serial").to_string()).await
-                }
-                other => other?,
-            };
-            if !v.valid {
-                let msg = if v.reason == Some("not_active") {
-                    t(lang, "err_serial_taken").to_string()
-                } else {
-                    refusal(&st, lang, &v)
+            let serial =
+                match prove_new_token(&st, lang, &get("serial"), &get("otp"), &actor, "ib_exchange_new")
+                    .await?
+                {
+                    Ok(serial) => serial,
+                    Err(msg) => return again(&mut s, msg).await,
                 };
-                return again(&mut s, msg).await;
-            }
             let old = s.data.clone();
             if !st
                 .svc
