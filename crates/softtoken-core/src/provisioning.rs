@@ -391,24 +391,23 @@ fn prov(reason: impl Into<String>) -> Error {
 mod tests {
     use super::*;
 
-    fn issued(seed: &Seed, serial: &Serial) -> (Params, Period) {
-        let _ = (seed, serial);
-        (Params::default(), Period::THIRTY)
+    /// A token as the server hands it out, for the tests' seed and serial.
+    fn issued<'a>(seed: &'a Seed, serial: &'a Serial, issuer: &'a str) -> IssuedToken<'a> {
+        IssuedToken {
+            serial,
+            issuer,
+            params: Params::default(),
+            period: Period::THIRTY,
+            seed,
+        }
     }
 
     #[test]
     fn round_trip_delivers_the_seed() {
         let seed = Seed::generate(20).unwrap();
         let serial = Serial::new("SKTN", 1_234_567).unwrap();
-        let (params, period) = issued(&seed, &serial);
         let (hs, req) = ClientHandshake::start(Some("ab12-cd34")).unwrap();
-        let tok = IssuedToken {
-            serial: &serial,
-            issuer: "しんきん",
-            params,
-            period,
-            seed: &seed,
-        };
+        let tok = issued(&seed, &serial, "しんきん");
         let resp = respond(&req, &tok, 1_700_000_000).unwrap();
         assert!(!serde_json::to_string(&resp)
             .unwrap()
@@ -423,13 +422,7 @@ mod tests {
     fn tampering_or_a_different_code_fails_authentication() {
         let seed = Seed::generate(20).unwrap();
         let serial = Serial::new("SKTN", 7).unwrap();
-        let tok = IssuedToken {
-            serial: &serial,
-            issuer: "Bank",
-            params: Params::default(),
-            period: Period::THIRTY,
-            seed: &seed,
-        };
+        let tok = issued(&seed, &serial, "Bank");
         // Server saw a different activation code than the app holds.
         let (hs, mut req) = ClientHandshake::start(Some("AAAA")).unwrap();
         req.activation_code = Some("BBBB".into());
@@ -446,13 +439,7 @@ mod tests {
     fn low_order_public_keys_are_refused() {
         let seed = Seed::generate(20).unwrap();
         let serial = Serial::new("SKTN", 7).unwrap();
-        let tok = IssuedToken {
-            serial: &serial,
-            issuer: "Bank",
-            params: Params::default(),
-            period: Period::THIRTY,
-            seed: &seed,
-        };
+        let tok = issued(&seed, &serial, "Bank");
         let req = ProvisionRequest {
             version: 1,
             client_public: b64(&[0u8; 32]),

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use softtoken_core::provisioning::{self, IssuedToken, ProvisionRequest};
+use softtoken_core::provisioning::{self, IssuedToken, ProvisionRequest, ProvisionResponse};
 use softtoken_core::{qr, OtpAuthUri, OtpKind, Serial};
 use subtle::ConstantTimeEq;
 
@@ -71,7 +71,7 @@ async fn time() -> Json<Value> {
 async fn provision(
     State(st): State<AppState>,
     req: Result<Json<ProvisionRequest>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProvisionResponse>, ApiError> {
     let req = body(req)?;
     provisioning::check_request(&req)?;
     if !st.limiter.allow("provision", "global", 600) {
@@ -139,9 +139,7 @@ async fn provision(
         if contract.is_some() { "activated" } else { "issued" },
     )
     .await?;
-    Ok(Json(
-        serde_json::to_value(resp).map_err(|e| ApiError::Internal(e.to_string()))?,
-    ))
+    Ok(Json(resp))
 }
 
 #[derive(Deserialize)]
@@ -156,16 +154,14 @@ async fn validate(
     State(st): State<AppState>,
     headers: HeaderMap,
     req: Result<Json<ValidateReq>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<crate::service::Validation>, ApiError> {
     authorize(&st, &headers)?;
     let req = body(req)?;
     let v = st
         .svc
         .validate(&req.serial, &req.otp, state::ACTIVE, "api", "validate")
         .await?;
-    Ok(Json(
-        serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))?,
-    ))
+    Ok(Json(v))
 }
 
 #[derive(Deserialize)]
@@ -181,13 +177,11 @@ async fn resync(
     State(st): State<AppState>,
     headers: HeaderMap,
     req: Result<Json<ResyncReq>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<crate::service::Validation>, ApiError> {
     authorize(&st, &headers)?;
     let req = body(req)?;
     let v = st.svc.resync(&req.serial, &req.otp1, &req.otp2, "api").await?;
-    Ok(Json(
-        serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))?,
-    ))
+    Ok(Json(v))
 }
 
 fn token_json(r: &crate::db::TokenRow) -> Value {

@@ -292,15 +292,15 @@ async fn commit(
         .collect())
 }
 
-/// `$1, $2, …` groups for a VALUES list, each value cast so PostgreSQL knows its type (SQLite accepts the same
-/// `CAST … AS` spelling).
-fn values_list(rows: usize, types: &[&str]) -> String {
+/// The groups of a VALUES list, placeholders numbered from `$first`, each value cast so PostgreSQL knows its type
+/// (SQLite accepts the same `CAST … AS` spelling).
+fn values_list(rows: usize, types: &[&str], first: usize) -> String {
     (0..rows)
         .map(|r| {
             let cols: Vec<String> = types
                 .iter()
                 .enumerate()
-                .map(|(c, ty)| format!("CAST(${} AS {ty})", r * types.len() + c + 1))
+                .map(|(c, ty)| format!("CAST(${} AS {ty})", first + r * types.len() + c))
                 .collect();
             format!("({})", cols.join(", "))
         })
@@ -322,10 +322,8 @@ async fn accept_round(
              UPDATE tokens SET last_step = v.step, drift = v.drift, fail_count = 0, updated_at = CAST($1 AS BIGINT) \
              FROM v WHERE tokens.serial = v.serial AND tokens.state = v.state AND tokens.locked = 0 \
              AND (tokens.last_step IS NULL OR tokens.last_step < v.step) RETURNING tokens.serial",
-            values_list(chunk.len(), &["TEXT", "BIGINT", "BIGINT", "TEXT"]).replace('$', "$+")
+            values_list(chunk.len(), &["TEXT", "BIGINT", "BIGINT", "TEXT"], 2)
         );
-        // Values start at $2 ($1 is the time): renumber.
-        let sql = renumber(&sql, 1);
         let mut q = sqlx::query(&sql).bind(now);
         for &(i, step, drift) in chunk {
             q = q
@@ -352,16 +350,13 @@ async fn failure_round(
 ) -> Result<HashMap<String, (i64, bool)>, ApiError> {
     let mut out = HashMap::new();
     for chunk in failures.chunks(400) {
-        let sql = renumber(
-            &format!(
-                "WITH v(serial) AS (VALUES {}) \
-                 UPDATE tokens SET fail_count = tokens.fail_count + 1, \
-                 locked = CASE WHEN tokens.fail_count + 1 >= CAST($1 AS BIGINT) THEN 1 ELSE tokens.locked END, \
-                 updated_at = CAST($2 AS BIGINT) FROM v WHERE tokens.serial = v.serial \
-                 RETURNING tokens.serial, tokens.fail_count, tokens.locked",
-                values_list(chunk.len(), &["TEXT"]).replace('$', "$+")
-            ),
-            2,
+        let sql = format!(
+            "WITH v(serial) AS (VALUES {}) \
+             UPDATE tokens SET fail_count = tokens.fail_count + 1, \
+             locked = CASE WHEN tokens.fail_count + 1 >= CAST($1 AS BIGINT) THEN 1 ELSE tokens.locked END, \
+             updated_at = CAST($2 AS BIGINT) FROM v WHERE tokens.serial = v.serial \
+             RETURNING tokens.serial, tokens.fail_count, tokens.locked",
+            values_list(chunk.len(), &["TEXT"], 3)
         );
         let mut q = sqlx::query(&sql).bind(max).bind(now);
         for &(i, _) in chunk {
@@ -380,30 +375,14 @@ async fn failure_round(
     Ok(out)
 }
 
-/// Shifts every `$+N` placeholder to `$(N + offset)`.
-fn renumber(sql: &str, offset: usize) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut rest = sql;
-    while let Some(i) = rest.find("$+") {
-        out.push_str(&rest[..i]);
-        let digits: String = rest[i + 2..].chars().take_while(char::is_ascii_digit).collect();
-        let n: usize = digits.parse().unwrap_or(0);
-        out.push_str(&format!("${}", n + offset));
-        rest = &rest[i + 2 + digits.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_are_renumbered_after_the_fixed_ones() {
-        let v = values_list(2, &["TEXT", "BIGINT"]).replace('$', "$+");
+    fn placeholders_are_numbered_after_the_fixed_ones() {
         assert_eq!(
-            renumber(&v, 1),
+            values_list(2, &["TEXT", "BIGINT"], 2),
             "(CAST($2 AS TEXT), CAST($3 AS BIGINT)), (CAST($4 AS TEXT), CAST($5 AS BIGINT))"
         );
     }
