@@ -457,3 +457,157 @@ mod tests {
             .contains("version 2"));
     }
 }
+
+/// The scheme of activation links.
+pub const ACTIVATION_SCHEME: &str = "softtoken";
+
+/// `softtoken://activate?server=URL&code=CODE`: the QR a bank hands out so that the app provisions a token bound to
+/// the customer's contract. Built by the server, parsed by the app.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ActivationLink {
+    /// The token service's base URL.
+    pub server: url::Url,
+    /// The one-time activation code, normalised (see [`normalize_activation_code`]).
+    pub code: String,
+}
+
+impl std::fmt::Debug for ActivationLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActivationLink")
+            .field("server", &self.server.as_str())
+            .field("code", &"[redacted]")
+            .finish()
+    }
+}
+
+impl ActivationLink {
+    /// Builds the link for `server` and `code`.
+    ///
+    /// # Errors
+    /// [`Error::Provisioning`] if `server` is not an http(s) URL or `code` is not an activation code.
+    pub fn new(server: &str, code: &str) -> Result<ActivationLink> {
+        let server = service_url(server)?;
+        let code =
+            normalize_activation_code(Some(code))?.ok_or_else(|| prov("the activation code is empty"))?;
+        Ok(ActivationLink { server, code })
+    }
+
+    /// Reads a scanned or pasted link.
+    ///
+    /// # Errors
+    /// [`Error::Provisioning`] if `text` is not a `softtoken://activate` link with a server URL and a code.
+    pub fn parse(text: &str) -> Result<ActivationLink> {
+        let u = url::Url::parse(text.trim()).map_err(|_| prov("not a softtoken://activate link"))?;
+        if u.scheme() != ACTIVATION_SCHEME || u.host_str() != Some("activate") {
+            return Err(prov("not a softtoken://activate link"));
+        }
+        let mut server = None;
+        let mut code = None;
+        for (k, v) in u.query_pairs() {
+            match k.as_ref() {
+                "server" => server = Some(v.into_owned()),
+                "code" => code = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        match (server, code) {
+            (Some(s), Some(c)) => ActivationLink::new(&s, &c),
+            _ => Err(prov("the activation link lacks its server or its code")),
+        }
+    }
+
+    /// The link as text (what the QR holds).
+    #[must_use]
+    pub fn to_link(&self) -> String {
+        let mut u = String::from("softtoken://activate?");
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("server", self.server.as_str().trim_end_matches('/'))
+            .append_pair("code", &self.code)
+            .finish();
+        u.push_str(&query);
+        u
+    }
+}
+
+/// Parses a token service's base URL: http or https, with a host, no credentials, query or fragment.
+///
+/// # Errors
+/// [`Error::Provisioning`] otherwise.
+pub fn service_url(text: &str) -> Result<url::Url> {
+    let u =
+        url::Url::parse(text.trim()).map_err(|e| prov(format!("the token service URL is not a URL: {e}")))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return Err(prov(
+            "the token service URL must start with https:// (or http:// for a test server)",
+        ));
+    }
+    if !u.username().is_empty() || u.password().is_some() || u.query().is_some() || u.fragment().is_some() {
+        return Err(prov(
+            "the token service URL must not hold a user name, password, query or fragment",
+        ));
+    }
+    Ok(u)
+}
+
+/// Whether a service URL may be used without TLS: only on this machine (loopback), where nobody can intercept.
+#[must_use]
+pub fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    #[test]
+    fn activation_link_round_trip() {
+        let link = ActivationLink::new("https://bank.example/token/", "ab12-cd34").unwrap();
+        let text = link.to_link();
+        assert_eq!(
+            text,
+            "softtoken://activate?server=https%3A%2F%2Fbank.example%2Ftoken&code=AB12CD34"
+        );
+        let back = ActivationLink::parse(&text).unwrap();
+        assert_eq!(back.code, "AB12CD34");
+        assert_eq!(back.server.as_str(), "https://bank.example/token");
+        assert!(!format!("{back:?}").contains("AB12"));
+    }
+
+    #[test]
+    fn activation_link_refusals() {
+        for bad in [
+            "",
+            "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ",
+            "softtoken://other?server=https://a&code=X",
+            "softtoken://activate?server=https://a",
+            "softtoken://activate?code=ABC",
+            "softtoken://activate?server=ftp://a&code=ABC",
+            "softtoken://activate?server=https://u:p@a&code=ABC",
+            "softtoken://activate?server=https://a&code=%3Cscript%3E",
+        ] {
+            assert!(
+                matches!(ActivationLink::parse(bad), Err(Error::Provisioning { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn loopback_rule() {
+        for (u, local) in [
+            ("http://127.0.0.1:8787", true),
+            ("http://localhost:8787", true),
+            ("http://[::1]:1", true),
+            ("http://192.168.1.2", false),
+            ("https://bank.example", false),
+            ("http://localhost.evil.example", false),
+        ] {
+            assert_eq!(is_loopback(&service_url(u).unwrap()), local, "{u}");
+        }
+    }
+}

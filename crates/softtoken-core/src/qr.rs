@@ -80,7 +80,28 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<String>> {
     let img = image::load_from_memory(bytes).map_err(|e| Error::BadImage {
         reason: e.to_string(),
     })?;
-    let luma = img.to_luma8();
+    decode_luma(&img.to_luma8())
+}
+
+/// Like [`decode`], for raw RGBA pixels (what an OS clipboard hands over): `rgba` holds `width × height × 4`
+/// bytes, row by row.
+///
+/// # Errors
+/// [`Error::BadImage`] when the buffer does not match the size or is too large, [`Error::NoQrCode`] when no code
+/// decodes.
+pub fn decode_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<String>> {
+    if u64::from(width) * u64::from(height) > MAX_DECODE_PIXELS {
+        return Err(Error::BadImage {
+            reason: format!("{width}×{height} is too large"),
+        });
+    }
+    let img = image::RgbaImage::from_raw(width, height, rgba.to_vec()).ok_or_else(|| Error::BadImage {
+        reason: format!("{} bytes are not a {width}×{height} RGBA image", rgba.len()),
+    })?;
+    decode_luma(&image::DynamicImage::ImageRgba8(img).to_luma8())
+}
+
+fn decode_luma(luma: &image::GrayImage) -> Result<Vec<String>> {
     let (w, h) = (luma.width() as usize, luma.height() as usize);
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma.as_raw()[y * w + x]);
     let mut found: Vec<((u32, u32), String)> = Vec::new();

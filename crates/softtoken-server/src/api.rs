@@ -405,11 +405,9 @@ async fn admin_reissue(
 
 /// `softtoken://activate?server=…&code=…`: what the app scans to provision with an activation code.
 fn activation_link(st: &AppState, code: &str) -> Result<String, ApiError> {
-    let mut u = url::Url::parse("softtoken://activate").map_err(|e| ApiError::Internal(e.to_string()))?;
-    u.query_pairs_mut()
-        .append_pair("server", &st.svc.settings.public_url)
-        .append_pair("code", code);
-    Ok(u.to_string())
+    provisioning::ActivationLink::new(&st.svc.settings.public_url, code)
+        .map(|l| l.to_link())
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,149 @@
+//! The one error type of the app's commands. It crosses IPC as `{"code": "...", "message": "..."}`: `code` is stable
+//! (the UI translates it, tests match it), `message` is English detail. Neither ever holds a seed or a code.
+
+use serde::ser::SerializeStruct;
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// An error of the core: bad URI, bad secret, keychain, vault, QR, provisioning… (its own code).
+    #[error(transparent)]
+    Core(#[from] softtoken_core::Error),
+    /// The encrypted file store has not been unlocked yet.
+    #[error("the token store is locked: enter the passphrase first")]
+    StoreLocked,
+    /// A QR code was found, but it is neither an otpauth URI nor an activation link.
+    #[error(
+        "the QR code is not a token: it holds neither an otpauth:// URI nor a softtoken://activate link"
+    )]
+    NotATokenQr,
+    /// Text that is neither an otpauth URI nor an activation link.
+    #[error("not an otpauth:// URI or a softtoken://activate link")]
+    NotATokenUri,
+    /// The token service's URL cannot be used.
+    #[error("{reason}")]
+    BadServiceUrl {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The token service cannot be reached.
+    #[error("cannot reach the token service at {url}: {reason}")]
+    ServiceUnreachable {
+        /// The URL tried (no credentials: the URL rule refuses them).
+        url: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// The token service answered with an error.
+    #[error("the token service refused ({status}, {code}): {message}")]
+    ServiceRefused {
+        /// HTTP status.
+        status: u16,
+        /// The service's error code.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
+    /// The OS clipboard failed.
+    #[error("the clipboard failed: {reason}")]
+    Clipboard {
+        /// The clipboard error.
+        reason: String,
+    },
+    /// The clipboard holds no image.
+    #[error("the clipboard holds no image: copy the QR code's picture first")]
+    NoClipboardImage,
+    /// Settings out of range.
+    #[error("{reason}")]
+    BadSettings {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The passphrase for a new vault is too short.
+    #[error("a new passphrase must be at least {min} characters long")]
+    WeakPassphrase {
+        /// Minimum length.
+        min: usize,
+    },
+    /// A bug or an OS failure that the user cannot fix.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// What failed.
+        reason: String,
+    },
+}
+
+impl AppError {
+    /// The stable code the UI and the tests rely on.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Core(e) => e.code(),
+            AppError::StoreLocked => "store_locked",
+            AppError::NotATokenQr => "not_a_token_qr",
+            AppError::NotATokenUri => "bad_uri",
+            AppError::BadServiceUrl { .. } => "bad_service_url",
+            AppError::ServiceUnreachable { .. } => "service_unreachable",
+            AppError::ServiceRefused { .. } => "service_refused",
+            AppError::Clipboard { .. } => "clipboard",
+            AppError::NoClipboardImage => "no_clipboard_image",
+            AppError::BadSettings { .. } => "bad_settings",
+            AppError::WeakPassphrase { .. } => "weak_passphrase",
+            AppError::Internal { .. } => "internal",
+        }
+    }
+
+    pub(crate) fn internal(reason: impl std::fmt::Display) -> AppError {
+        AppError::Internal {
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl serde::Serialize for AppError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("AppError", 2)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.end()
+    }
+}
+
+/// An error frozen for later display (the keychain's startup failure), serialised like [`AppError`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorView {
+    /// Stable code.
+    pub code: &'static str,
+    /// English detail.
+    pub message: String,
+}
+
+impl From<&AppError> for ErrorView {
+    fn from(e: &AppError) -> ErrorView {
+        ErrorView {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What every command returns.
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_code_and_message() {
+        let e = AppError::from(softtoken_core::Error::NoQrCode);
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "no_qr_code");
+        assert!(v["message"].as_str().unwrap().contains("no QR code"));
+        assert_eq!(
+            serde_json::to_value(AppError::StoreLocked).unwrap()["code"],
+            "store_locked"
+        );
+    }
+}

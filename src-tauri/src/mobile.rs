@@ -1,0 +1,21 @@
+//! iOS and Android: no tester mode; the files live in the app's sandbox folders.
+
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::state::Paths;
+
+/// Tester mode exists in desktop builds only.
+pub const TESTER_AVAILABLE: bool = false;
+
+/// The app's files, in its sandbox.
+pub fn paths<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Paths> {
+    let data = app.path().app_data_dir()?;
+    let config = app.path().app_config_dir()?;
+    std::fs::create_dir_all(&data)?;
+    std::fs::create_dir_all(&config)?;
+    Ok(Paths {
+        index: data.join("tokens.json"),
+        vault: data.join("tokens.vault"),
+        settings: config.join("settings.json"),
+    })
+}

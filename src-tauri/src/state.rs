@@ -1,0 +1,210 @@
+//! The app's state behind the commands: the open token store, a cache of loaded tokens, the settings and the
+//! folders. Only Rust code sees it; the webview gets views made by `view.rs`.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use secrecy::SecretString;
+use softtoken_core::store::file::FileStore;
+use softtoken_core::store::keychain::{KeychainStore, OsKeychain};
+use softtoken_core::vault::KdfParams;
+use softtoken_core::{NewToken, Token, TokenInfo, TokenStore};
+
+use crate::error::{AppError, AppResult, ErrorView};
+use crate::settings::{self, Settings};
+
+/// The keychain service name of the app's seeds (the CLI uses "softtoken"; the two keep separate token lists).
+pub const KEYCHAIN_SERVICE: &str = "softtoken-app";
+/// Shortest passphrase accepted for a new vault.
+pub const MIN_PASSPHRASE: usize = 8;
+
+/// Which store holds the tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Storage {
+    /// The OS keychain (seeds) plus an index file (metadata).
+    Keychain,
+    /// The encrypted vault file.
+    File,
+}
+
+/// Where the app keeps its files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The keychain store's index of tokens (metadata only).
+    pub index: PathBuf,
+    /// The encrypted vault, when the keychain cannot be used.
+    pub vault: PathBuf,
+    /// settings.json.
+    pub settings: PathBuf,
+}
+
+type BoxedStore = Box<dyn TokenStore + Send>;
+
+/// Everything the commands share.
+pub struct App {
+    store: Mutex<Option<(Storage, BoxedStore)>>,
+    /// Loaded tokens (with seeds, zeroized on drop), so that codes do not cost a keychain round trip each time.
+    cache: Mutex<Option<Vec<Token>>>,
+    /// Why the keychain cannot be used, if it cannot.
+    pub keychain_error: Option<ErrorView>,
+    /// Files.
+    pub paths: Paths,
+    settings: Mutex<Settings>,
+    /// When `run()` started, for the first-paint measurement.
+    pub started: Instant,
+    /// Bumped by every copy, so that a clear timer only clears its own copy.
+    pub clipboard_generation: AtomicU64,
+    /// Set once the first code has been painted.
+    pub first_paint: AtomicBool,
+    /// Desktop builds only: tester mode.
+    pub tester_available: bool,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("storage", &self.storage())
+            .field("paths", &self.paths)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock cannot leave these values half-written (each is replaced whole), so a poisoned
+    // lock is still safe to use.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl App {
+    /// Opens the keychain store if the OS keychain answers and no vault file was chosen before; otherwise the app
+    /// starts locked and asks for the vault's passphrase.
+    pub fn start(paths: Paths, tester_available: bool) -> App {
+        let settings = settings::load(&paths.settings, tester_available);
+        let (store, keychain_error) = if paths.vault.exists() {
+            (None, None)
+        } else {
+            match OsKeychain::new(KEYCHAIN_SERVICE).and_then(|k| k.probe().map(|()| k)) {
+                Ok(k) => {
+                    let s: BoxedStore = Box::new(KeychainStore::new(paths.index.clone(), k));
+                    (Some((Storage::Keychain, s)), None)
+                }
+                Err(e) => {
+                    tracing::warn!("the OS keychain cannot be used: {e}");
+                    (None, Some(ErrorView::from(&AppError::Core(e))))
+                }
+            }
+        };
+        App {
+            store: Mutex::new(store),
+            cache: Mutex::new(None),
+            keychain_error,
+            paths,
+            settings: Mutex::new(settings),
+            started: Instant::now(),
+            clipboard_generation: AtomicU64::new(0),
+            first_paint: AtomicBool::new(false),
+            tester_available,
+        }
+    }
+
+    /// Which store is open, if any.
+    pub fn storage(&self) -> Option<Storage> {
+        lock(&self.store).as_ref().map(|(s, _)| *s)
+    }
+
+    /// Opens (or creates) the vault file with `passphrase`. Slow on purpose (Argon2id): call it off the UI thread.
+    ///
+    /// # Errors
+    /// `wrong_passphrase`, `vault_corrupt`, `weak_passphrase` (new vault) or an I/O error; the store stays locked.
+    pub fn unlock_vault(&self, passphrase: SecretString) -> AppResult<()> {
+        use secrecy::ExposeSecret;
+        if !self.paths.vault.exists() && passphrase.expose_secret().chars().count() < MIN_PASSPHRASE {
+            return Err(AppError::WeakPassphrase { min: MIN_PASSPHRASE });
+        }
+        let store = FileStore::open_with_passphrase(&self.paths.vault, &passphrase, KdfParams::default())?;
+        *lock(&self.store) = Some((Storage::File, Box::new(store)));
+        *lock(&self.cache) = None;
+        Ok(())
+    }
+
+    /// Runs `f` on the open store.
+    fn with_store<T>(&self, f: impl FnOnce(&mut BoxedStore) -> AppResult<T>) -> AppResult<T> {
+        let mut guard = lock(&self.store);
+        let (_, store) = guard.as_mut().ok_or(AppError::StoreLocked)?;
+        f(store)
+    }
+
+    /// Every token's metadata.
+    pub fn list(&self) -> AppResult<Vec<TokenInfo>> {
+        self.with_store(|s| Ok(s.list()?))
+    }
+
+    /// Runs `f` on the loaded tokens (loading them on first use).
+    pub fn with_tokens<T>(&self, f: impl FnOnce(&[Token]) -> T) -> AppResult<T> {
+        let mut cache = lock(&self.cache);
+        if cache.is_none() {
+            let tokens = self.with_store(|s| {
+                let infos = s.list()?;
+                let mut out = Vec::with_capacity(infos.len());
+                for info in infos {
+                    let seed = s.seed(&info.id)?;
+                    out.push(Token::new(info, seed));
+                }
+                Ok(out)
+            })?;
+            *cache = Some(tokens);
+        }
+        Ok(f(cache.as_deref().unwrap_or_default()))
+    }
+
+    /// Stores a new token.
+    pub fn add(&self, token: NewToken, now: u64) -> AppResult<TokenInfo> {
+        let info = self.with_store(|s| Ok(s.add(token, now)?))?;
+        *lock(&self.cache) = None;
+        Ok(info)
+    }
+
+    /// Deletes a token and its seed.
+    pub fn remove(&self, id: &str) -> AppResult<()> {
+        self.with_store(|s| Ok(s.remove(id)?))?;
+        *lock(&self.cache) = None;
+        Ok(())
+    }
+
+    /// The next HOTP code of a counter-based token (advances its stored counter).
+    pub fn hotp_next(&self, id: &str, now: u64) -> AppResult<String> {
+        let (_, code) = self.with_store(|s| Ok(s.next_code(id, now)?))?;
+        *lock(&self.cache) = None;
+        Ok(code.as_str().to_string())
+    }
+
+    /// A copy of the settings.
+    pub fn settings(&self) -> Settings {
+        lock(&self.settings).clone()
+    }
+
+    /// Validates, saves and applies new settings.
+    pub fn set_settings(&self, new: Settings) -> AppResult<Settings> {
+        let new = new.validated(self.tester_available)?;
+        settings::save(&self.paths.settings, &new)?;
+        *lock(&self.settings) = new.clone();
+        Ok(new)
+    }
+
+    /// The app's clock (Unix milliseconds, tester shift included).
+    pub fn now_ms(&self) -> u64 {
+        let system = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        crate::view::shifted_now_ms(system, self.settings().shift())
+    }
+
+    /// Bumps the clipboard generation and returns the new value.
+    pub fn next_clipboard_generation(&self) -> u64 {
+        self.clipboard_generation.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
