@@ -51,6 +51,9 @@ pub enum AppError {
         /// The clipboard error.
         reason: String,
     },
+    /// A counter-based token has no code to copy until one is shown.
+    #[error("show the code of this counter-based (HOTP) token first, then copy it")]
+    NoCodeShown,
     /// The clipboard holds no image.
     #[error("the clipboard holds no image: copy the QR code's picture first")]
     NoClipboardImage,
@@ -88,8 +91,9 @@ impl AppError {
             AppError::ServiceRefused { .. } => "service_refused",
             AppError::Clipboard { .. } => "clipboard",
             AppError::NoClipboardImage => "no_clipboard_image",
-            AppError::BadSettings { .. } => "bad_settings",
-            AppError::WeakPassphrase { .. } => "weak_passphrase",
+            AppError::NoCodeShown => "no_code_shown",
+            AppError::BadSettings { .. } => "bad_setting",
+            AppError::WeakPassphrase { .. } => "passphrase_too_short",
             AppError::Internal { .. } => "internal",
         }
     }

@@ -154,8 +154,8 @@ mod tests {
             f(&mut s);
             s.validated(true).unwrap_err()
         };
-        assert_eq!(bad(|s| s.clipboard_clear_seconds = 301).code(), "bad_settings");
-        assert_eq!(bad(|s| s.clock_shift_seconds = -3601).code(), "bad_settings");
+        assert_eq!(bad(|s| s.clipboard_clear_seconds = 301).code(), "bad_setting");
+        assert_eq!(bad(|s| s.clock_shift_seconds = -3601).code(), "bad_setting");
         assert_eq!(
             bad(|s| s.service_url = "ftp://x".into()).code(),
             "bad_service_url"

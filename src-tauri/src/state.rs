@@ -11,12 +11,14 @@ use softtoken_core::store::file::FileStore;
 use softtoken_core::store::keychain::{KeychainStore, OsKeychain};
 use softtoken_core::vault::KdfParams;
 use softtoken_core::{NewToken, Token, TokenInfo, TokenStore};
+use zeroize::Zeroizing;
 
 use crate::error::{AppError, AppResult, ErrorView};
 use crate::settings::{self, Settings};
 
-/// The keychain service name of the app's seeds (the CLI uses "softtoken"; the two keep separate token lists).
-pub const KEYCHAIN_SERVICE: &str = "softtoken-app";
+/// The keychain service of the app's seeds: the CLI's, so that `softtoken --home <app folder>` can list, script
+/// or back up the app's tokens (entries are named by random token ids, so separate lists never collide).
+pub use softtoken_core::store::keychain::KEYCHAIN_SERVICE;
 /// Shortest passphrase accepted for a new vault.
 pub const MIN_PASSPHRASE: usize = 8;
 
@@ -61,6 +63,8 @@ pub struct App {
     pub first_paint: AtomicBool,
     /// Desktop builds only: tester mode.
     pub tester_available: bool,
+    /// The last code shown of each counter-based token, so that copying it does not use up another counter.
+    last_hotp: Mutex<std::collections::HashMap<String, Zeroizing<String>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -107,6 +111,7 @@ impl App {
             clipboard_generation: AtomicU64::new(0),
             first_paint: AtomicBool::new(false),
             tester_available,
+            last_hotp: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -171,6 +176,7 @@ impl App {
     pub fn remove(&self, id: &str) -> AppResult<()> {
         self.with_store(|s| Ok(s.remove(id)?))?;
         *lock(&self.cache) = None;
+        lock(&self.last_hotp).remove(id);
         Ok(())
     }
 
@@ -178,7 +184,28 @@ impl App {
     pub fn hotp_next(&self, id: &str, now: u64) -> AppResult<String> {
         let (_, code) = self.with_store(|s| Ok(s.next_code(id, now)?))?;
         *lock(&self.cache) = None;
+        lock(&self.last_hotp).insert(id.to_string(), Zeroizing::new(code.as_str().to_string()));
         Ok(code.as_str().to_string())
+    }
+
+    /// The code to copy for token `id` at `now_ms`: the current TOTP code, or the HOTP code shown last.
+    pub fn code_to_copy(&self, id: &str, now_ms: u64) -> AppResult<Zeroizing<String>> {
+        let totp = self.with_tokens(|ts| {
+            ts.iter()
+                .find(|t| t.info.id == id)
+                .map(|t| crate::view::code_view(t, now_ms, false).code)
+        })?;
+        match totp {
+            None => Err(softtoken_core::Error::TokenNotFound {
+                query: id.to_string(),
+            }
+            .into()),
+            Some(Some(code)) => Ok(Zeroizing::new(code)),
+            Some(None) => lock(&self.last_hotp)
+                .get(id)
+                .cloned()
+                .ok_or(AppError::NoCodeShown),
+        }
     }
 
     /// A copy of the settings.

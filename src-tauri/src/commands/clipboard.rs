@@ -7,11 +7,9 @@ use std::time::Duration;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
-use zeroize::Zeroizing;
 
 use crate::error::{AppError, AppResult};
 use crate::state::App;
-use crate::view::code_view;
 
 /// What the UI tells the customer after a copy.
 #[derive(Debug, Serialize)]
@@ -28,18 +26,7 @@ fn clip_err(e: impl std::fmt::Display) -> AppError {
 
 #[tauri::command]
 pub fn copy_code(handle: AppHandle, app: State<'_, App>, id: String) -> AppResult<CopyResult> {
-    let now = app.now_ms();
-    let code = app
-        .with_tokens(|ts| {
-            ts.iter()
-                .find(|t| t.info.id == id)
-                .map(|t| code_view(t, now, false).code)
-        })?
-        .ok_or_else(|| softtoken_core::Error::TokenNotFound { query: id.clone() })?
-        .ok_or(AppError::BadSettings {
-            reason: "a counter-based (HOTP) token has no current code: press 'show code' first".into(),
-        })?;
-    let code = Zeroizing::new(code);
+    let code = app.code_to_copy(&id, app.now_ms())?;
     handle.clipboard().write_secret(code.as_str()).map_err(clip_err)?;
     let generation = app.next_clipboard_generation();
     let delay = app.settings().clipboard_clear_seconds;

@@ -1,0 +1,24 @@
+// What screens share: the app's state and the ways to move between screens. main.ts implements it.
+import type { AppState, Settings, TokenView } from "./ipc";
+
+export type ScreenName = "vault" | "codes" | "serial" | "add" | "settings";
+
+export interface SerialArg {
+  token: TokenView;
+  /** True when the token was just added (the screen then says so). */
+  added: boolean;
+}
+
+export interface Ctx {
+  /** The latest AppState (settings are replaced after every save). */
+  state: AppState;
+  go(name: "serial", arg: SerialArg): void;
+  go(name: Exclude<ScreenName, "serial">): void;
+  /** Takes saved settings into use: language, tester banner. */
+  applySettings(settings: Settings): void;
+  /** Called when codes are on screen: tells Rust once, two frames later (startup benchmark). */
+  firstPaint(): void;
+}
+
+/** A screen draws itself into `root` and returns what to undo when it is left (timers, listeners). */
+export type Cleanup = () => void;
