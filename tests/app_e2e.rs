@@ -109,6 +109,19 @@ async fn finish_serial(s: &Session) -> (String, String) {
     (id, canonical)
 }
 
+/// Settings: points the app at the token service `base`, saves, and checks the clock against it.
+async fn use_server(s: &Session, base: &str) {
+    s.click("nav-settings").await;
+    s.wait_screen("settings").await;
+    s.fill("settings-service-url", base).await;
+    s.click("settings-save").await;
+    s.click("clock-check").await;
+    s.wait_js(
+        "return /\\d/.test(document.querySelector('[data-testid=\"clock-result\"]')?.textContent || '')",
+    )
+    .await;
+}
+
 fn seed_forms(b32: &str) -> Vec<String> {
     let seed = softtoken_core::Seed::from_base32(b32).unwrap();
     let bytes = seed.expose();
@@ -221,6 +234,13 @@ fn png_without_qr(path: &Path) {
 async fn add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart() {
     let Some(driver) = app::tools() else { return };
     let _one = app::ONE_AT_A_TIME.lock().await;
+    app::within(add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart_steps(
+        driver,
+    ))
+    .await;
+}
+
+async fn add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart_steps(driver: std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let start = |name| Start {
         app_dir: dir.path(),
@@ -332,6 +352,10 @@ async fn add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart() {
 async fn online_provisioning_gives_a_token_the_bank_accepts() {
     let Some(driver) = app::tools() else { return };
     let _one = app::ONE_AT_A_TIME.lock().await;
+    app::within(online_provisioning_gives_a_token_the_bank_accepts_steps(driver)).await;
+}
+
+async fn online_provisioning_gives_a_token_the_bank_accepts_steps(driver: std::path::PathBuf) {
     let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
     let s = Session::start(
@@ -351,15 +375,7 @@ async fn online_provisioning_gives_a_token_the_bank_accepts() {
         "en"
     );
     s.step("point the app at the test server");
-    s.click("nav-settings").await;
-    s.wait_screen("settings").await;
-    s.fill("settings-service-url", &server.base).await;
-    s.click("settings-save").await;
-    s.click("clock-check").await;
-    s.wait_js(
-        "return /\\d/.test(document.querySelector('[data-testid=\"clock-result\"]')?.textContent || '')",
-    )
-    .await;
+    use_server(&s, &server.base).await;
 
     s.click("nav-add").await;
     s.wait_screen("add").await;
@@ -425,6 +441,10 @@ async fn online_provisioning_gives_a_token_the_bank_accepts() {
 async fn delete_asks_first_and_then_erases_the_seed() {
     let Some(driver) = app::tools() else { return };
     let _one = app::ONE_AT_A_TIME.lock().await;
+    app::within(delete_asks_first_and_then_erases_the_seed_steps(driver)).await;
+}
+
+async fn delete_asks_first_and_then_erases_the_seed_steps(driver: std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::start(
         &driver,
@@ -475,6 +495,10 @@ async fn delete_asks_first_and_then_erases_the_seed() {
 async fn without_a_keychain_the_encrypted_file_is_offered() {
     let Some(driver) = app::tools() else { return };
     let _one = app::ONE_AT_A_TIME.lock().await;
+    app::within(without_a_keychain_the_encrypted_file_is_offered_steps(driver)).await;
+}
+
+async fn without_a_keychain_the_encrypted_file_is_offered_steps(driver: std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     // The app's D-Bus address points nowhere: no Secret Service.
     let start = |name| Start {
@@ -528,6 +552,10 @@ async fn without_a_keychain_the_encrypted_file_is_offered() {
 async fn screenshots_of_every_screen() {
     let Some(driver) = app::tools() else { return };
     let _one = app::ONE_AT_A_TIME.lock().await;
+    app::within(screenshots_of_every_screen_steps(driver)).await;
+}
+
+async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
     let server = Server::start();
     for (lang, locale) in [("ja", "ja_JP.UTF-8"), ("en", "en_US.UTF-8")] {
         let dir = tempfile::tempdir().unwrap();
@@ -545,15 +573,7 @@ async fn screenshots_of_every_screen() {
         s.wait_screen("codes").await;
         s.shot(&shot("01-codes-empty")).await;
 
-        s.click("nav-settings").await;
-        s.wait_screen("settings").await;
-        s.fill("settings-service-url", &server.base).await;
-        s.click("settings-save").await;
-        s.click("clock-check").await;
-        s.wait_js(
-            "return /\\d/.test(document.querySelector('[data-testid=\"clock-result\"]')?.textContent || '')",
-        )
-        .await;
+        use_server(&s, &server.base).await;
         s.shot(&shot("09-settings")).await;
 
         s.click("nav-add").await;

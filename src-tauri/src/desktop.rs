@@ -19,11 +19,5 @@ pub fn paths<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Paths> {
         Some(dir) if !dir.is_empty() => (PathBuf::from(&dir), PathBuf::from(dir)),
         _ => (app.path().app_data_dir()?, app.path().app_config_dir()?),
     };
-    std::fs::create_dir_all(&data)?;
-    std::fs::create_dir_all(&config)?;
-    Ok(Paths {
-        index: data.join("tokens.json"),
-        vault: data.join("tokens.vault"),
-        settings: config.join("settings.json"),
-    })
+    Ok(Paths::in_dirs(&data, &config)?)
 }

@@ -9,13 +9,8 @@ pub const TESTER_AVAILABLE: bool = false;
 
 /// The app's files, in its sandbox.
 pub fn paths<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Paths> {
-    let data = app.path().app_data_dir()?;
-    let config = app.path().app_config_dir()?;
-    std::fs::create_dir_all(&data)?;
-    std::fs::create_dir_all(&config)?;
-    Ok(Paths {
-        index: data.join("tokens.json"),
-        vault: data.join("tokens.vault"),
-        settings: config.join("settings.json"),
-    })
+    Ok(Paths::in_dirs(
+        &app.path().app_data_dir()?,
+        &app.path().app_config_dir()?,
+    )?)
 }

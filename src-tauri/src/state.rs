@@ -43,6 +43,22 @@ pub struct Paths {
     pub settings: PathBuf,
 }
 
+impl Paths {
+    /// The app's files in `data` (tokens) and `config` (settings); both folders are created.
+    ///
+    /// # Errors
+    /// When a folder cannot be created.
+    pub fn in_dirs(data: &std::path::Path, config: &std::path::Path) -> std::io::Result<Paths> {
+        std::fs::create_dir_all(data)?;
+        std::fs::create_dir_all(config)?;
+        Ok(Paths {
+            index: data.join("tokens.json"),
+            vault: data.join("tokens.vault"),
+            settings: config.join("settings.json"),
+        })
+    }
+}
+
 type BoxedStore = Box<dyn TokenStore + Send>;
 
 /// Everything the commands share.

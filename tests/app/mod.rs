@@ -18,6 +18,14 @@ use serde_json::{json, Value};
 /// One app at a time: WebKit is heavy and the machine has two cores.
 pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Runs a test's steps with a time limit, so that a WebDriver command that never answers fails the test (and
+/// stops its app) instead of stalling the whole suite.
+pub async fn within(steps: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(Duration::from_secs(300), steps)
+        .await
+        .unwrap_or_else(|_| panic!("the test took more than 5 minutes: a WebDriver command hung"));
+}
+
 pub fn app_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_softtoken-app"))
 }
