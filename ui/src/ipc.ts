@@ -3,10 +3,11 @@
 // What comes back is metadata, codes and seconds only: no command returns a seed. A seed only ever travels the
 // other way, when the customer types or pastes one (addUri, addManual) or hands over a QR image (addFromImage).
 // Every call and its answer is also kept in a small in-memory log (window.__softtokenIpcLog) that the end-to-end
-// test reads to prove that no seed reaches the webview.
+// test reads to prove that no seed reaches the webview; the arguments of the calls that carry a secret are kept
+// as their names only.
 import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 
-/** An error from a command: `code` is stable (see docs/APP.md), `message` is English detail for the curious. */
+/** An error from a command: `code` is stable (listed in src-tauri/src/error.rs), `message` is English detail for the curious. */
 export interface AppError {
   code: string;
   message: string;
@@ -130,18 +131,28 @@ function record(entry: LogEntry) {
   if (log.length > LOG_LIMIT) log.splice(0, log.length - LOG_LIMIT);
 }
 
-function describeArgs(args: unknown): unknown {
-  if (args instanceof Uint8Array) return { bytes: Array.from(args) };
+/**
+ * Commands whose arguments hold what the customer handed over: a secret (URI, typed secret, QR image) or the
+ * vault passphrase. The log keeps only which arguments were sent, never their values, so that nothing secret
+ * outlives the call in the webview's memory.
+ */
+const SECRET_ARGS = new Set(["add_uri", "add_manual", "add_from_image", "unlock_vault"]);
+
+function describeArgs(cmd: string, args: unknown): unknown {
+  if (SECRET_ARGS.has(cmd)) {
+    if (args instanceof Uint8Array) return { bytes: "[redacted]" };
+    return Object.fromEntries(Object.keys(args ?? {}).map((k) => [k, "[redacted]"]));
+  }
   return args;
 }
 
 async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array): Promise<T> {
   try {
     const answer = await tauriInvoke<T>(cmd, args as never);
-    record({ cmd, args: describeArgs(args), ok: true, answer });
+    record({ cmd, args: describeArgs(cmd, args), ok: true, answer });
     return answer;
   } catch (e) {
-    record({ cmd, args: describeArgs(args), ok: false, answer: e });
+    record({ cmd, args: describeArgs(cmd, args), ok: false, answer: e });
     throw toAppError(e);
   }
 }
