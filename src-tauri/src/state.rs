@@ -61,6 +61,14 @@ impl Paths {
 
 type BoxedStore = Box<dyn TokenStore + Send>;
 
+/// The system clock in Unix milliseconds (0 before 1970); the shells' one clock reading, like core's `now()`.
+pub fn system_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
 /// Everything the commands share.
 pub struct App {
     store: Mutex<Option<(Storage, BoxedStore)>>,
@@ -239,11 +247,7 @@ impl App {
 
     /// The app's clock (Unix milliseconds, tester shift included).
     pub fn now_ms(&self) -> u64 {
-        let system = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0);
-        crate::view::shifted_now_ms(system, self.settings().shift())
+        crate::view::shifted_now_ms(system_ms(), self.settings().shift())
     }
 
     /// Bumps the clipboard generation and returns the new value.

@@ -30,13 +30,7 @@ pub struct ClockCheck {
 pub async fn check_clock(app: State<'_, App>) -> AppResult<ClockCheck> {
     let settings = app.settings();
     let base = service::checked_url(&settings.service_url, settings.tester_mode)?;
-    let system_ms = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0)
-    };
-    let (server_s, local_ms) = service::server_time(&base, system_ms).await?;
+    let (server_s, local_ms) = service::server_time(&base, crate::state::system_ms).await?;
     // The server's clock has whole seconds: its true time is in [s, s+1).
     let server_ms = server_s.saturating_mul(1000).saturating_add(500);
     let skew_ms = i128::from(local_ms) - i128::from(server_ms);

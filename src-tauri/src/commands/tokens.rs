@@ -106,11 +106,7 @@ pub fn first_paint(handle: AppHandle, app: State<'_, App>) {
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
     {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or(0);
-        println!("first-paint-ms {}", now.saturating_sub(u128::from(t0)));
+        println!("first-paint-ms {}", crate::state::system_ms().saturating_sub(t0));
         if std::env::var("SOFTTOKEN_BENCH_EXIT").as_deref() == Ok("1") {
             handle.exit(0);
         }
