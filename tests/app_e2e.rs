@@ -234,9 +234,7 @@ fn png_without_qr(path: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart() {
-    let Some(driver) = app::tools() else { return };
-    let _one = app::ONE_AT_A_TIME.lock().await;
-    app::within(add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart_steps(driver)).await;
+    app::run(add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart_steps).await;
 }
 
 async fn add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart_steps(driver: std::path::PathBuf) {
@@ -349,9 +347,7 @@ async fn add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart_steps(driver: 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn online_provisioning_gives_a_token_the_bank_accepts() {
-    let Some(driver) = app::tools() else { return };
-    let _one = app::ONE_AT_A_TIME.lock().await;
-    app::within(online_provisioning_gives_a_token_the_bank_accepts_steps(driver)).await;
+    app::run(online_provisioning_gives_a_token_the_bank_accepts_steps).await;
 }
 
 async fn online_provisioning_gives_a_token_the_bank_accepts_steps(driver: std::path::PathBuf) {
@@ -438,9 +434,7 @@ async fn online_provisioning_gives_a_token_the_bank_accepts_steps(driver: std::p
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_asks_first_and_then_erases_the_seed() {
-    let Some(driver) = app::tools() else { return };
-    let _one = app::ONE_AT_A_TIME.lock().await;
-    app::within(delete_asks_first_and_then_erases_the_seed_steps(driver)).await;
+    app::run(delete_asks_first_and_then_erases_the_seed_steps).await;
 }
 
 async fn delete_asks_first_and_then_erases_the_seed_steps(driver: std::path::PathBuf) {
@@ -492,9 +486,7 @@ async fn delete_asks_first_and_then_erases_the_seed_steps(driver: std::path::Pat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_keychain_the_encrypted_file_is_offered() {
-    let Some(driver) = app::tools() else { return };
-    let _one = app::ONE_AT_A_TIME.lock().await;
-    app::within(without_a_keychain_the_encrypted_file_is_offered_steps(driver)).await;
+    app::run(without_a_keychain_the_encrypted_file_is_offered_steps).await;
 }
 
 async fn without_a_keychain_the_encrypted_file_is_offered_steps(driver: std::path::PathBuf) {
@@ -554,9 +546,7 @@ async fn without_a_keychain_the_encrypted_file_is_offered_steps(driver: std::pat
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "makes the documentation's screenshots: ./x screenshots"]
 async fn screenshots_of_every_screen() {
-    let Some(driver) = app::tools() else { return };
-    let _one = app::ONE_AT_A_TIME.lock().await;
-    app::within(screenshots_of_every_screen_steps(driver)).await;
+    app::run(screenshots_of_every_screen_steps).await;
 }
 
 async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {

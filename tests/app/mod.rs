@@ -16,12 +16,19 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
 /// One app at a time: WebKit is heavy and the machine has two cores.
-pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Runs a test's steps with a time limit, so that a WebDriver command that never answers fails the test (and
+/// Runs one end-to-end test: skips (or, under `SOFTTOKEN_REQUIRE_E2E=1`, fails) without the tools, waits for
+/// its turn, and gives `steps` five minutes, so that a WebDriver command that never answers fails the test (and
 /// stops its app) instead of stalling the whole suite.
-pub async fn within(steps: impl std::future::Future<Output = ()>) {
-    tokio::time::timeout(Duration::from_secs(300), steps)
+pub async fn run<F, Fut>(steps: F)
+where
+    F: FnOnce(PathBuf) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(driver) = tools() else { return };
+    let _one = ONE_AT_A_TIME.lock().await;
+    tokio::time::timeout(Duration::from_secs(300), steps(driver))
         .await
         .unwrap_or_else(|_| panic!("the test took more than 5 minutes: a WebDriver command hung"));
 }
@@ -58,7 +65,7 @@ fn which(name: &str) -> Option<PathBuf> {
 
 /// The tools, or `None` (with the reason printed) when this machine cannot run the end-to-end tests and the run
 /// does not require them.
-pub fn tools() -> Option<PathBuf> {
+fn tools() -> Option<PathBuf> {
     let mut missing = Vec::new();
     let driver = which("tauri-driver");
     if driver.is_none() {

@@ -76,7 +76,7 @@ export function renderAdd(ctx: Ctx, root: HTMLElement): Cleanup {
   // (b) QR image ---------------------------------------------------------------------------------------------------
   const imageSlot = h("div", { class: "error-slot" });
   const fileInput = h("input", {
-    class: "file-input",
+    class: "sr-only file-input",
     testid: "add-image-input",
     attrs: { type: "file", accept: "image/png,image/jpeg" },
   });
