@@ -20,7 +20,8 @@ run_one() { # name database-url
   data=$(mktemp -d)
   # --period 1: a token can be accepted once per second, so 8000 tokens carry up to 8000 valid codes a second.
   local common=(--data "$data" --database "${url/DATA/$data}" --period 1 --max-failures 1000000000)
-  SOFTTOKEN_LOG=warn "$SRV" "${common[@]}" demo-data >/dev/null
+  # One contract per token: a contract has one token in use.
+  SOFTTOKEN_LOG=warn "$SRV" "${common[@]}" demo-data --load-customers "$TOKENS" >/dev/null
   SOFTTOKEN_LOG=warn "$SRV" "${common[@]}" --listen 127.0.0.1:0 >"$data/out" 2>"$data/err" &
   pid=$!
   for _ in $(seq 100); do line=$(head -n 1 "$data/out" 2>/dev/null || true); [ -n "$line" ] && break; sleep 0.1; done

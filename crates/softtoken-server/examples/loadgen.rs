@@ -1,5 +1,6 @@
 //! Load generator for `POST /v1/validate` (bench/server-load.sh runs it). It imports N TOTP tokens with known
-//! seeds through the PSKC endpoint, assigns them to a demo contract, then runs C concurrent clients for D
+//! seeds through the PSKC endpoint, assigns token i to load-test contract 2000000000+i (`softtoken-server
+//! demo-data --load-customers N` creates them: a contract has one token in use), then runs C concurrent clients for D
 //! seconds. In `valid` mode every request carries a fresh, correct code (each token is used at most once per
 //! time step, so every request is a real accept: lookup, unseal, HMAC window, compare-and-set, audit row); in
 //! `wrong` mode every request carries a wrong code (lookup, unseal, HMAC window, failure count, audit row).
@@ -137,7 +138,7 @@ async fn main() {
                     let r = client
                         .post(format!("{url}/v1/admin/tokens/{}/assign", s.as_str()))
                         .header("authorization", &auth)
-                        .json(&json!({ "contract_id": "1000000003" }))
+                        .json(&json!({ "contract_id": (2_000_000_000 + i).to_string() }))
                         .send()
                         .await
                         .unwrap();

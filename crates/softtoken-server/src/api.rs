@@ -14,9 +14,9 @@ use softtoken_core::provisioning::{self, IssuedToken, ProvisionRequest, Provisio
 use softtoken_core::{qr, OtpAuthUri, OtpKind, Serial};
 use subtle::ConstantTimeEq;
 
-use crate::db::state;
+use crate::db::{state, AuditRow};
 use crate::error::{json_rejection, ApiError};
-use crate::service::{now, Shared};
+use crate::service::{audit_id, now, Bind, Shared};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -78,67 +78,26 @@ async fn provision(
         return Err(ApiError::RateLimited);
     }
     let svc: &Shared = &st.svc;
-    // An activation code binds the new token to the contract it was issued for, ready to use. It is checked
-    // before anything is stored, so a wrong code changes nothing.
+    // An activation code binds the new token to the contract it was issued for, ready to use. The code is used
+    // up in the transaction that stores the token, so a wrong, used or expired code changes nothing.
     let code = provisioning::normalize_activation_code(req.activation_code.as_deref())?;
     let code_hash = code.as_deref().map(crate::hash_code);
-    if let Some(h) = &code_hash {
-        if !svc.db.activation_usable(h, now()).await? {
-            tracing::info!("provisioning with an unusable activation code");
-            return Err(ApiError::bad(
-                "activation_code_invalid",
-                "the activation code is wrong, used or expired: ask the bank for a new one",
-            ));
-        }
-    }
-    let (serial, seed) = svc.issue(None, state::ISSUED, "provision").await?;
-    let mut contract = None;
-    if let Some(h) = &code_hash {
-        match svc.db.use_activation(h, serial.as_str(), now()).await? {
-            Some(c) => {
-                svc.db
-                    .set_state(serial.as_str(), &[state::ISSUED], state::ACTIVE, Some(&c), now())
-                    .await?;
-                contract = Some(c);
-            }
-            None => {
-                // Used by a concurrent request between the check and now: this token must not be handed out.
-                svc.db
-                    .set_state(serial.as_str(), &[state::ISSUED], state::REVOKED, None, now())
-                    .await?;
-                svc.audit(
-                    "app",
-                    "provision",
-                    Some(serial.as_str()),
-                    None,
-                    "activation_code_invalid",
-                    "race",
-                )
-                .await?;
-                return Err(ApiError::bad(
-                    "activation_code_invalid",
-                    "the activation code was just used",
-                ));
-            }
-        }
-    }
-    let tok = IssuedToken {
-        serial: &serial,
-        issuer: &svc.settings.issuer,
-        params: svc.settings.params,
-        period: svc.settings.period,
-        seed: &seed,
+    let bind = match &code_hash {
+        Some(h) => Bind::Activation(h),
+        None => Bind::Unbound,
     };
-    let resp = provisioning::respond(&req, &tok, softtoken_core::now())?;
-    svc.audit(
-        "app",
-        "provision",
-        Some(serial.as_str()),
-        contract.as_deref(),
-        "ok",
-        if contract.is_some() { "activated" } else { "issued" },
-    )
-    .await?;
+    let (resp, _contract) = svc
+        .issue(bind, "provision", "app", "provision", |serial, seed| {
+            let tok = IssuedToken {
+                serial,
+                issuer: &svc.settings.issuer,
+                params: svc.settings.params,
+                period: svc.settings.period,
+                seed,
+            };
+            Ok(provisioning::respond(&req, &tok, softtoken_core::now())?)
+        })
+        .await?;
     Ok(Json(resp))
 }
 
@@ -360,44 +319,23 @@ async fn admin_reissue(
 ) -> Result<Json<Value>, ApiError> {
     authorize(&st, &headers)?;
     customer_or_404(&st, &contract).await?;
-    let mut revoked = Vec::new();
-    for t in st.svc.db.tokens_of(&contract).await? {
-        if t.state == state::ACTIVE
-            && st
-                .svc
-                .db
-                .set_state(&t.serial, &[state::ACTIVE], state::REVOKED, None, now())
-                .await?
-        {
-            st.svc
-                .audit(
-                    "admin",
-                    "revoke",
-                    Some(&t.serial),
-                    Some(&contract),
-                    "ok",
-                    "reissue",
-                )
-                .await?;
-            revoked.push(t.serial);
-        }
-    }
     let code = crate::new_activation_code();
-    st.svc
+    let link = activation_link(&st, &code)?;
+    let audit = |action: &str| admin_audit_row(action, &contract);
+    let revoked = st
+        .svc
         .db
-        .insert_activation(&crate::hash_code(&code), &contract, now() + 7 * 86_400)
-        .await?;
-    st.svc
-        .audit(
-            "admin",
-            "reissue",
-            None,
-            Some(&contract),
-            "ok",
-            &format!("revoked {}", revoked.len()),
+        .reissue(
+            &contract,
+            &crate::hash_code(&code),
+            now() + ACTIVATION_SECONDS,
+            &AuditRow {
+                detail: "reissue".into(),
+                ..audit("revoke")
+            },
+            &audit("reissue"),
         )
         .await?;
-    let link = activation_link(&st, &code)?;
     Ok(Json(
         json!({ "contract_id": contract, "revoked": revoked, "activation_code": code, "activation_link": link }),
     ))
@@ -477,62 +415,79 @@ async fn admin_qr(
         return Err(ApiError::bad("bad_kind", "kind must be activation or otpauth"));
     }
     customer_or_404(&st, &req.contract_id).await?;
-    let text = match req.kind.as_str() {
+    // The QR is rendered before anything is stored: a failure leaves no token and no code behind.
+    let render = |text: &str| -> Result<Response, ApiError> {
+        let (content_type, body) = match format {
+            "svg" => ("image/svg+xml", Bytes::from(qr::render_svg(text)?)),
+            _ => ("image/png", Bytes::from(qr::render_png(text)?)),
+        };
+        Ok((
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response())
+    };
+    match req.kind.as_str() {
         "activation" => {
             let code = crate::new_activation_code();
+            let resp = render(&zeroize::Zeroizing::new(activation_link(&st, &code)?))?;
             st.svc
                 .db
-                .insert_activation(&crate::hash_code(&code), &req.contract_id, now() + 7 * 86_400)
-                .await?;
-            st.svc
-                .audit("admin", "qr_activation", None, Some(&req.contract_id), "ok", "")
-                .await?;
-            zeroize::Zeroizing::new(activation_link(&st, &code)?)
-        }
-        "otpauth" => {
-            let (serial, seed) = st.svc.issue(Some(&req.contract_id), state::ACTIVE, "qr").await?;
-            st.svc
-                .audit(
-                    "admin",
-                    "qr_otpauth",
-                    Some(serial.as_str()),
-                    Some(&req.contract_id),
-                    "ok",
-                    "",
+                .insert_activation_audited(
+                    &crate::hash_code(&code),
+                    &req.contract_id,
+                    now() + ACTIVATION_SECONDS,
+                    &admin_audit_row("qr_activation", &req.contract_id),
                 )
                 .await?;
-            OtpAuthUri {
-                kind: OtpKind::Totp {
-                    period: st.svc.settings.period,
-                },
-                issuer: Some(st.svc.settings.issuer.clone()),
-                account: req.contract_id.clone(),
-                seed,
-                params: st.svc.settings.params,
-                serial: Some(serial.as_str().to_string()),
-            }
-            .to_uri()
+            Ok(resp)
         }
-        _ => return Err(ApiError::bad("bad_kind", "kind must be activation or otpauth")),
-    };
-    match format {
-        "png" => Ok((
-            [
-                (header::CONTENT_TYPE, "image/png"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            Bytes::from(qr::render_png(&text)?),
-        )
-            .into_response()),
-        "svg" => Ok((
-            [
-                (header::CONTENT_TYPE, "image/svg+xml"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            qr::render_svg(&text)?,
-        )
-            .into_response()),
-        _ => Err(ApiError::bad("bad_format", "format must be png or svg")),
+        _ => {
+            // An active token for the contract: refused (409 has_active_token) if it has one already.
+            let (resp, _) = st
+                .svc
+                .issue(
+                    Bind::Contract(&req.contract_id),
+                    "qr",
+                    "admin",
+                    "qr_otpauth",
+                    |serial, seed| {
+                        let uri = OtpAuthUri {
+                            kind: OtpKind::Totp {
+                                period: st.svc.settings.period,
+                            },
+                            issuer: Some(st.svc.settings.issuer.clone()),
+                            account: req.contract_id.clone(),
+                            seed: seed.duplicate(),
+                            params: st.svc.settings.params,
+                            serial: Some(serial.as_str().to_string()),
+                        };
+                        render(&uri.to_uri())
+                    },
+                )
+                .await?;
+            Ok(resp)
+        }
+    }
+}
+
+/// How long an activation code can be used: 7 days.
+const ACTIVATION_SECONDS: i64 = 7 * 86_400;
+
+/// An audit row for a bank operation on a contract.
+fn admin_audit_row(action: &str, contract: &str) -> AuditRow {
+    AuditRow {
+        id: audit_id(),
+        at: now(),
+        actor: "admin".into(),
+        action: action.into(),
+        serial: None,
+        contract_id: Some(contract.to_string()),
+        result: "ok".into(),
+        detail: String::new(),
     }
 }
 

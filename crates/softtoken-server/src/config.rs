@@ -80,7 +80,13 @@ pub enum Command {
     /// Run the server (the default).
     Serve,
     /// Create demo customers for testers and print their contract IDs and passwords.
-    DemoData,
+    DemoData {
+        /// Also create N load-test customers, contract IDs 2000000000 to 2000000000+N-1 (login password
+        /// `load-pass`, transfer password 0000, login OTP off): a contract has one token in use, so a benchmark
+        /// with N tokens needs N contracts.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        load_customers: u32,
+    },
 }
 
 /// The demo customers `demo-data` creates: (contract ID, name, login password, transfer password, login OTP).
@@ -170,7 +176,12 @@ pub async fn build_state(args: &Args) -> Result<AppState, ApiError> {
         .unwrap_or_else(|| format!("http://{}", args.listen));
     Ok(AppState {
         svc: Arc::new(Service {
-            writer: crate::writer::Writer::start(db.writer_pool().clone(), master.clone(), settings.policy),
+            writer: crate::writer::Writer::start(
+                db.writer_pool().clone(),
+                db.kind,
+                master.clone(),
+                settings.policy,
+            ),
             db,
             master,
             settings,
@@ -180,8 +191,11 @@ pub async fn build_state(args: &Args) -> Result<AppState, ApiError> {
     })
 }
 
-/// Creates the demo customers (idempotent).
-pub async fn demo_data(state: &AppState) -> Result<Vec<String>, ApiError> {
+/// The first contract ID of `demo-data --load-customers`.
+pub const LOAD_CUSTOMER_BASE: u64 = 2_000_000_000;
+
+/// Creates the demo customers and `load_customers` load-test customers (idempotent).
+pub async fn demo_data(state: &AppState, load_customers: u32) -> Result<Vec<String>, ApiError> {
     let mut lines = Vec::new();
     for (id, name, pw, transfer, login_otp) in DEMO_CUSTOMERS {
         let c = CustomerRow {
@@ -202,6 +216,29 @@ pub async fn demo_data(state: &AppState) -> Result<Vec<String>, ApiError> {
             "{id}\t{name}\tlogin password: {pw}\ttransfer password: {transfer}\tlogin OTP: {}{}",
             if *login_otp { "on" } else { "off" },
             if created { "" } else { "\t(already there)" }
+        ));
+    }
+    if load_customers > 0 {
+        // One Argon2 hash for all of them: thousands of hashes would take minutes.
+        let password_hash = crate::ib::hash_password("load-pass")?;
+        let transfer_password_hash = crate::ib::hash_password("0000")?;
+        let rows: Vec<CustomerRow> = (0..u64::from(load_customers))
+            .map(|i| CustomerRow {
+                contract_id: (LOAD_CUSTOMER_BASE + i).to_string(),
+                name: format!("Load {i}"),
+                password_hash: password_hash.clone(),
+                transfer_password_hash: transfer_password_hash.clone(),
+                login_otp: false,
+            })
+            .collect();
+        let created = state
+            .svc
+            .db
+            .insert_customers(&rows, crate::service::now())
+            .await?;
+        lines.push(format!(
+            "{LOAD_CUSTOMER_BASE}..{}\t{load_customers} load-test customers ({created} new)\tlogin password: load-pass\ttransfer password: 0000\tlogin OTP: off",
+            LOAD_CUSTOMER_BASE + u64::from(load_customers) - 1
         ));
     }
     Ok(lines)
@@ -226,7 +263,7 @@ pub fn main_with_args(args: Args) -> ExitCode {
             Err(e) => return fail(&e.to_string()),
         };
         match args.command.unwrap_or(Command::Serve) {
-            Command::DemoData => match demo_data(&state).await {
+            Command::DemoData { load_customers } => match demo_data(&state, load_customers).await {
                 Ok(lines) => {
                     let mut out = std::io::stdout().lock();
                     for l in lines {

@@ -86,6 +86,17 @@ impl std::fmt::Debug for SessionRow {
     }
 }
 
+/// What `Db::insert_token_audited` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// Stored (bound to this contract, if an activation code named one).
+    Done(Option<String>),
+    /// The serial exists already: nothing stored; try another.
+    SerialTaken,
+    /// The activation code is wrong, used or expired: nothing stored.
+    CodeUnusable,
+}
+
 /// States a token moves through.
 pub mod state {
     pub const ISSUED: &str = "issued";
@@ -111,7 +122,32 @@ pub enum DbKind {
     Postgres,
 }
 
-fn db_err(e: sqlx::Error) -> ApiError {
+/// The partial unique index (migration 0002) that allows a contract one active token.
+const ONE_ACTIVE_INDEX: &str = "tokens_one_active";
+
+/// The refusal when a contract would get a second token in use.
+pub fn has_active_token() -> ApiError {
+    ApiError::conflict(
+        "has_active_token",
+        "the contract already has a token in use: exchange it (交換) or stop it (利用停止) first, \
+         or have the bank revoke it",
+    )
+}
+
+/// A database error as the API reports it: the one-active-token rule is a 409, a deadlock or serialization
+/// failure (PostgreSQL 40P01 / 40001, worth retrying) is `Busy`, anything else is internal.
+pub(crate) fn db_err(e: sqlx::Error) -> ApiError {
+    if let sqlx::Error::Database(d) = &e {
+        // PostgreSQL names the index; SQLite names its column.
+        if d.is_unique_violation()
+            && (d.constraint() == Some(ONE_ACTIVE_INDEX) || d.message().contains("tokens.contract_id"))
+        {
+            return has_active_token();
+        }
+        if matches!(d.code().as_deref(), Some("40P01" | "40001")) {
+            return ApiError::Busy(d.message().to_string());
+        }
+    }
     ApiError::Internal(format!("database: {e}"))
 }
 
@@ -168,17 +204,25 @@ async fn insert_token_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(r.rows_affected())
 }
 
-/// The tokens with these serials, read inside the writer's transaction (500 per statement).
+/// The tokens with these serials, read inside the writer's transaction (500 per statement). With `lock`
+/// (PostgreSQL), the rows are locked `FOR UPDATE` in serial order: decisions are then made on rows no other server
+/// instance can change before the commit, and two instances' batches lock in the same order, so they queue
+/// instead of deadlocking.
 pub(crate) async fn tokens_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     serials: &[&str],
+    lock: bool,
 ) -> Result<std::collections::HashMap<String, TokenRow>, ApiError> {
-    let mut out = std::collections::HashMap::with_capacity(serials.len());
-    for chunk in serials.chunks(500) {
+    let mut sorted = serials.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = std::collections::HashMap::with_capacity(sorted.len());
+    for chunk in sorted.chunks(500) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT {TOKEN_COLS} FROM tokens WHERE serial IN ({})",
-            marks.join(", ")
+            "SELECT {TOKEN_COLS} FROM tokens WHERE serial IN ({}) ORDER BY serial{}",
+            marks.join(", "),
+            if lock { " FOR UPDATE" } else { "" }
         );
         let mut q = sqlx::query(&sql);
         for s in chunk {
@@ -233,6 +277,44 @@ pub(crate) async fn insert_audits(
         q.execute(&mut **tx).await.map_err(db_err)?;
     }
     Ok(())
+}
+
+async fn insert_activation_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    e: E,
+    code_hash: &str,
+    contract_id: &str,
+    expires_at: i64,
+) -> Result<(), ApiError> {
+    sqlx::query("INSERT INTO activation_codes (code_hash, contract_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(code_hash)
+        .bind(contract_id)
+        .bind(expires_at)
+        .execute(e)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// `INSERT` of a customer (skipped if the contract ID exists); returns the rows inserted (0 or 1).
+async fn insert_customer_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    e: E,
+    c: &CustomerRow,
+    now: i64,
+) -> Result<u64, ApiError> {
+    let r = sqlx::query(
+        "INSERT INTO customers (contract_id, name, password_hash, transfer_password_hash, login_otp, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contract_id) DO NOTHING",
+    )
+    .bind(&c.contract_id)
+    .bind(&c.name)
+    .bind(&c.password_hash)
+    .bind(&c.transfer_password_hash)
+    .bind(i64::from(c.login_otp))
+    .bind(now)
+    .execute(e)
+    .await
+    .map_err(db_err)?;
+    Ok(r.rows_affected())
 }
 
 /// `INSERT` of an audit row.
@@ -419,6 +501,15 @@ impl Db {
         now: i64,
     ) -> Result<bool, ApiError> {
         let mut tx = self.writer.begin().await.map_err(db_err)?;
+        if self.kind == DbKind::Postgres {
+            // Both rows locked in serial order, as the validation writer locks its rows: no deadlock with it.
+            sqlx::query("SELECT serial FROM tokens WHERE serial IN ($1, $2) ORDER BY serial FOR UPDATE")
+                .bind(old)
+                .bind(new)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
         let a = sqlx::query(
             "UPDATE tokens SET state = 'replaced', updated_at = $1 WHERE serial = $2 AND contract_id = $3 AND state = 'active'",
         )
@@ -449,20 +540,18 @@ impl Db {
     // ---- customers ----
 
     pub async fn insert_customer(&self, c: &CustomerRow, now: i64) -> Result<bool, ApiError> {
-        let r = sqlx::query(
-            "INSERT INTO customers (contract_id, name, password_hash, transfer_password_hash, login_otp, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contract_id) DO NOTHING",
-        )
-        .bind(&c.contract_id)
-        .bind(&c.name)
-        .bind(&c.password_hash)
-        .bind(&c.transfer_password_hash)
-        .bind(i64::from(c.login_otp))
-        .bind(now)
-        .execute(&self.writer)
-        .await
-        .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
+        Ok(insert_customer_on(&self.writer, c, now).await? == 1)
+    }
+
+    /// Inserts customers in one transaction (existing ones are left as they are); returns how many were new.
+    pub async fn insert_customers(&self, rows: &[CustomerRow], now: i64) -> Result<u64, ApiError> {
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        let mut n = 0;
+        for c in rows {
+            n += insert_customer_on(&mut *tx, c, now).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(n)
     }
 
     pub async fn customer(&self, contract_id: &str) -> Result<Option<CustomerRow>, ApiError> {
@@ -498,58 +587,99 @@ impl Db {
 
     // ---- activation codes ----
 
-    pub async fn insert_activation(
+    /// Stores a new token and its audit row in one transaction. With `activation` (an activation code's hash),
+    /// the code is used up in the same transaction and the token becomes the active token of the code's contract
+    /// (which the audit row then names). Any refusal changes nothing.
+    pub async fn insert_token_audited(
+        &self,
+        t: &TokenRow,
+        activation: Option<&str>,
+        audit: &AuditRow,
+    ) -> Result<Inserted, ApiError> {
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        let mut t = t.clone();
+        let mut a = audit.clone();
+        if let Some(code_hash) = activation {
+            let row = sqlx::query(
+                "UPDATE activation_codes SET used_at = $1, serial = $2 \
+                 WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1 RETURNING contract_id",
+            )
+            .bind(t.created_at)
+            .bind(&t.serial)
+            .bind(code_hash)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let Some(row) = row else {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(Inserted::CodeUnusable);
+            };
+            let contract: String = row.try_get("contract_id").map_err(db_err)?;
+            t.state = state::ACTIVE.to_string();
+            t.contract_id = Some(contract.clone());
+            a.contract_id = Some(contract);
+        }
+        // A second active token for the contract fails here (has_active_token); dropping `tx` rolls back.
+        if insert_token_on(&mut *tx, &t).await? != 1 {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(Inserted::SerialTaken);
+        }
+        insert_audit(&mut *tx, &a).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Inserted::Done(t.contract_id))
+    }
+
+    /// Reissue in one transaction: every active token of the contract is revoked, a new activation code (by its
+    /// hash) is stored, and the audit rows are written (one `revoke` per token, then `reissue_audit`). Returns the
+    /// revoked serials.
+    pub async fn reissue(
+        &self,
+        contract_id: &str,
+        code_hash: &str,
+        expires_at: i64,
+        revoke_audit: &AuditRow,
+        reissue_audit: &AuditRow,
+    ) -> Result<Vec<String>, ApiError> {
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        let now = reissue_audit.at;
+        let rows = sqlx::query(
+            "UPDATE tokens SET state = 'revoked', updated_at = $1 WHERE contract_id = $2 AND state = 'active' \
+             RETURNING serial",
+        )
+        .bind(now)
+        .bind(contract_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let mut revoked = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let serial: String = r.try_get("serial").map_err(db_err)?;
+            let mut a = revoke_audit.clone();
+            a.id = crate::service::audit_id();
+            a.serial = Some(serial.clone());
+            insert_audit(&mut *tx, &a).await?;
+            revoked.push(serial);
+        }
+        insert_activation_on(&mut *tx, code_hash, contract_id, expires_at).await?;
+        let mut a = reissue_audit.clone();
+        a.detail = format!("revoked {}", revoked.len());
+        insert_audit(&mut *tx, &a).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(revoked)
+    }
+
+    /// A new activation code (by its hash) and its audit row, in one transaction.
+    pub async fn insert_activation_audited(
         &self,
         code_hash: &str,
         contract_id: &str,
         expires_at: i64,
+        audit: &AuditRow,
     ) -> Result<(), ApiError> {
-        sqlx::query("INSERT INTO activation_codes (code_hash, contract_id, expires_at) VALUES ($1, $2, $3)")
-            .bind(code_hash)
-            .bind(contract_id)
-            .bind(expires_at)
-            .execute(&self.writer)
-            .await
-            .map_err(db_err)?;
-        Ok(())
-    }
-
-    /// Whether an activation code is unused and unexpired (read-only).
-    pub async fn activation_usable(&self, code_hash: &str, now: i64) -> Result<bool, ApiError> {
-        let row = sqlx::query("SELECT contract_id FROM activation_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2")
-            .bind(code_hash)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(row.is_some())
-    }
-
-    /// Uses up an activation code (once, before it expires). Returns its contract.
-    pub async fn use_activation(
-        &self,
-        code_hash: &str,
-        serial: &str,
-        now: i64,
-    ) -> Result<Option<String>, ApiError> {
-        let r = sqlx::query(
-            "UPDATE activation_codes SET used_at = $1, serial = $2 WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1",
-        )
-        .bind(now)
-        .bind(serial)
-        .bind(code_hash)
-        .execute(&self.writer)
-        .await
-        .map_err(db_err)?;
-        if r.rows_affected() != 1 {
-            return Ok(None);
-        }
-        let row = sqlx::query("SELECT contract_id FROM activation_codes WHERE code_hash = $1")
-            .bind(code_hash)
-            .fetch_one(&self.writer)
-            .await
-            .map_err(db_err)?;
-        Ok(Some(row.try_get("contract_id").map_err(db_err)?))
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        insert_activation_on(&mut *tx, code_hash, contract_id, expires_at).await?;
+        insert_audit(&mut *tx, audit).await?;
+        tx.commit().await.map_err(db_err)
     }
 
     // ---- audit ----

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// The request is malformed (JSON, types, sizes, formats).
     #[error("{message}")]
@@ -26,6 +26,10 @@ pub enum ApiError {
     /// Too many requests.
     #[error("too many requests: wait a minute and try again")]
     RateLimited,
+    /// The database gave up on a transaction that met another (a deadlock or serialization failure) and the
+    /// retries did not get through: nothing was changed; the client may send the request again.
+    #[error("the server is busy: nothing was changed, please try again")]
+    Busy(String),
     /// Something on our side failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -61,6 +65,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::RateLimited => "rate_limited",
             ApiError::TooLarge => "body_too_large",
+            ApiError::Busy(_) => "busy",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -73,6 +78,7 @@ impl ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -93,10 +99,21 @@ impl From<softtoken_core::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(msg) = &self {
-            tracing::error!(error = %msg, "internal error");
-        }
-        let body = json!({ "error": { "code": self.code(), "message": self.to_string() } });
+        // The details of an internal failure (a database message, a path) go to the log only: the client learns
+        // that it failed and that the operator can look it up, nothing about the server's insides.
+        let message = match &self {
+            ApiError::Internal(msg) => {
+                tracing::error!(error = %msg, "internal error");
+                "internal error: the server could not complete the request (the details are in its log)"
+                    .to_string()
+            }
+            ApiError::Busy(msg) => {
+                tracing::warn!(error = %msg, "database busy after retries");
+                self.to_string()
+            }
+            _ => self.to_string(),
+        };
+        let body = json!({ "error": { "code": self.code(), "message": message } });
         let mut resp = (self.status(), Json(body)).into_response();
         if matches!(self, ApiError::Unauthorized) {
             resp.headers_mut()

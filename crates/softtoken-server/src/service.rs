@@ -8,9 +8,20 @@ use softtoken_core::sealed::MasterKey;
 use softtoken_core::validation::Policy;
 use softtoken_core::{Algorithm, Digits, Params, Period, Seed, Serial};
 
-use crate::db::{state, AuditRow, Db, TokenRow};
+use crate::db::{state, AuditRow, Db, Inserted, TokenRow};
 use crate::error::ApiError;
 use crate::writer::{Check, Kind};
+
+/// Whom a new token belongs to.
+#[derive(Debug, Clone, Copy)]
+pub enum Bind<'a> {
+    /// Nobody yet: the customer registers its serial at the IB (利用登録).
+    Unbound,
+    /// This contract, as its active token (the bank's otpauth QR).
+    Contract(&'a str),
+    /// The contract of this activation code (given by its hash), which is used up in the same transaction.
+    Activation(&'a str),
+}
 
 /// Settings the operator chooses.
 #[derive(Debug, Clone)]
@@ -167,20 +178,32 @@ impl Service {
             .await
     }
 
-    /// Creates a token with a fresh serial and seed, sealed and stored in `token_state`.
-    pub async fn issue(
+    /// Creates a token with a fresh serial and seed, and stores it sealed together with its audit row
+    /// (`actor`, `action`) in one transaction. `make` turns the serial and seed into what the caller hands out
+    /// (the provisioning response, a QR code); it runs before anything is stored, so a failure there, like a
+    /// refused activation code or a contract that already has a token, leaves the database as it was. Returns
+    /// what `make` made and the contract the token is bound to.
+    pub async fn issue<T>(
         &self,
-        contract_id: Option<&str>,
-        token_state: &str,
+        bind: Bind<'_>,
         source: &str,
-    ) -> Result<(Serial, Seed), ApiError> {
+        actor: &str,
+        action: &str,
+        make: impl Fn(&Serial, &Seed) -> Result<T, ApiError>,
+    ) -> Result<(T, Option<String>), ApiError> {
         let seed = Seed::generate(20)?;
         for _ in 0..20 {
             let serial = Serial::random(&self.settings.serial_prefix)?;
+            let out = make(&serial, &seed)?;
             let t = now();
+            let (token_state, contract_id, activation, detail) = match bind {
+                Bind::Unbound => (state::ISSUED, None, None, "issued"),
+                Bind::Contract(c) => (state::ACTIVE, Some(c.to_string()), None, ""),
+                Bind::Activation(h) => (state::ISSUED, None, Some(h), "activated"),
+            };
             let row = TokenRow {
                 serial: serial.as_str().to_string(),
-                contract_id: contract_id.map(str::to_string),
+                contract_id: contract_id.clone(),
                 state: token_state.to_string(),
                 seed_sealed: self.master.seal(serial.as_str(), &seed)?,
                 algorithm: self.settings.params.algorithm.as_str().to_string(),
@@ -194,8 +217,26 @@ impl Service {
                 created_at: t,
                 updated_at: t,
             };
-            if self.db.insert_token(&row).await? {
-                return Ok((serial, seed));
+            let audit = AuditRow {
+                id: audit_id(),
+                at: t,
+                actor: actor.to_string(),
+                action: action.to_string(),
+                serial: Some(row.serial.clone()),
+                contract_id,
+                result: "ok".to_string(),
+                detail: detail.to_string(),
+            };
+            match self.db.insert_token_audited(&row, activation, &audit).await? {
+                Inserted::Done(contract) => return Ok((out, contract)),
+                Inserted::SerialTaken => continue,
+                Inserted::CodeUnusable => {
+                    tracing::info!("provisioning with an unusable activation code");
+                    return Err(ApiError::bad(
+                        "activation_code_invalid",
+                        "the activation code is wrong, used or expired: ask the bank for a new one",
+                    ));
+                }
             }
         }
         Err(ApiError::Internal(

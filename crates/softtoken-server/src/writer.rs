@@ -8,7 +8,9 @@
 //!
 //! Replies go out after the commit. Requests do no database I/O of their own, decisions are made on the state
 //! they are committed against, and the accept stays a compare-and-set in SQL, so two server instances sharing a
-//! PostgreSQL database still accept each step once.
+//! PostgreSQL database still accept each step once. On PostgreSQL the batch's rows are locked `FOR UPDATE` in
+//! serial order when read (other instances wait rather than deadlock), and a batch the database aborts anyway
+//! (deadlock, serialization failure) is decided again from scratch, a few times, before its callers get a 503.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use softtoken_core::{Digits, Params, Period, Totp};
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::{AuditRow, TokenRow};
+use crate::db::{db_err, AuditRow, DbKind, TokenRow};
 use crate::error::ApiError;
 use crate::service::{audit_id, now, reason, Validation};
 
@@ -71,15 +73,11 @@ fn gone() -> ApiError {
     ApiError::Internal("the database writer stopped".into())
 }
 
-fn db_err(e: sqlx::Error) -> ApiError {
-    ApiError::Internal(format!("database: {e}"))
-}
-
 impl Writer {
     /// Starts the writer task on `pool` (the database's write pool).
-    pub fn start(pool: AnyPool, master: Arc<MasterKey>, policy: Policy) -> Writer {
+    pub fn start(pool: AnyPool, kind: DbKind, master: Arc<MasterKey>, policy: Policy) -> Writer {
         let (tx, rx) = mpsc::channel(8192);
-        tokio::spawn(run(pool, master, policy, rx));
+        tokio::spawn(run(pool, kind, master, policy, rx));
         Writer { tx }
     }
 
@@ -91,12 +89,36 @@ impl Writer {
     }
 }
 
-async fn run(pool: AnyPool, master: Arc<MasterKey>, policy: Policy, mut rx: mpsc::Receiver<Op>) {
+/// Times a batch is tried when PostgreSQL aborts it for meeting another transaction (deadlock 40P01,
+/// serialization failure 40001), e.g. an IB exchange or another server instance's batch.
+const TRIES: u32 = 5;
+
+async fn run(
+    pool: AnyPool,
+    kind: DbKind,
+    master: Arc<MasterKey>,
+    policy: Policy,
+    mut rx: mpsc::Receiver<Op>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let lock = kind == DbKind::Postgres;
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let ops = std::mem::take(&mut batch);
         let checks: Vec<&Check> = ops.iter().map(|o| &o.check).collect();
-        match commit(&pool, &master, &policy, &checks).await {
+        let mut outcome = commit(&pool, lock, &master, &policy, &checks).await;
+        for attempt in 1..TRIES {
+            if !matches!(outcome, Err(ApiError::Busy(_))) {
+                break;
+            }
+            // The aborted transaction changed nothing: decide the batch again on the state now committed.
+            tracing::info!(attempt, "validation batch met another transaction; retrying");
+            tokio::time::sleep(std::time::Duration::from_millis(
+                u64::from(attempt) * 5 + rand::random::<u64>() % 10,
+            ))
+            .await;
+            outcome = commit(&pool, lock, &master, &policy, &checks).await;
+        }
+        match outcome {
             Ok(results) => {
                 for (op, r) in ops.into_iter().zip(results) {
                     let _ = op.reply.send(r);
@@ -104,9 +126,8 @@ async fn run(pool: AnyPool, master: Arc<MasterKey>, policy: Policy, mut rx: mpsc
             }
             Err(e) => {
                 // Nothing of the batch was committed; every caller hears the failure.
-                let msg = e.to_string();
                 for op in ops {
-                    let _ = op.reply.send(Err(ApiError::Internal(msg.clone())));
+                    let _ = op.reply.send(Err(e.clone()));
                 }
             }
         }
@@ -140,6 +161,7 @@ type Results = Vec<Option<Result<Validation, ApiError>>>;
 
 async fn commit(
     pool: &AnyPool,
+    lock: bool,
     master: &MasterKey,
     policy: &Policy,
     ops: &[&Check],
@@ -153,7 +175,7 @@ async fn commit(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut rows = crate::db::tokens_in(&mut tx, &distinct).await?;
+    let mut rows = crate::db::tokens_in(&mut tx, &distinct, lock).await?;
     let mut totps: HashMap<String, Totp> = HashMap::new();
     let mut results: Results = (0..ops.len()).map(|_| None).collect();
     let mut audits: Vec<AuditRow> = Vec::with_capacity(ops.len() + 4);

@@ -397,3 +397,45 @@ fn transfer_password_guessing_is_rate_limited() {
         "the 6th try in a minute is refused unchecked"
     );
 }
+
+/// A failure inside the server (here: tables dropped behind its back) is a 500 that says so and nothing more:
+/// the API's JSON and the IB's page (in both languages) name no table, no SQL and no database message; those go
+/// to the server's log.
+#[test]
+fn internal_errors_tell_nothing_of_the_insides() {
+    use sqlx::{Connection, Executor};
+    let server = Server::start(&TestDb::Sqlite);
+    let db = server.data.path().join("softtoken.db");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display()))
+                .await
+                .unwrap();
+            c.execute("DROP TABLE sessions; DROP TABLE audit;").await.unwrap();
+        });
+    let leaks = ["sessions", "audit", "no such table", "SELECT", "INSERT", "sqlite", "database:"];
+
+    let (status, body) = server.post(
+        "/v1/admin/qr",
+        &json!({"kind": "activation", "contract_id": "1000000001"}),
+    );
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["error"]["code"], "internal");
+    let text = body.to_string();
+    for l in leaks {
+        assert!(!text.contains(l), "the API's 500 names {l:?}: {text}");
+    }
+
+    let r = reqwest::blocking::get(server.url("/ib/login")).unwrap();
+    assert_eq!(r.status().as_u16(), 500);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = r.text().unwrap();
+    assert!(html.contains("システムエラー") && html.contains("A system error"), "{html}");
+    assert!(html.contains("href=\"/ib/\""), "a way back to the top: {html}");
+    for l in leaks {
+        assert!(!html.contains(l), "the IB's 500 page names {l:?}: {html}");
+    }
+}

@@ -6,44 +6,9 @@ mod common;
 
 use std::sync::{Arc, Barrier};
 
-use common::{assert_page, databases, Ib, Server, TestDb, PERIOD};
+use common::{assert_page, current, databases, qr_token, Ib, Server, TestDb, PERIOD};
 use serde_json::{json, Value};
-use softtoken_core::{qr, OtpAuthUri, OtpKind, Totp};
-
-/// An active token for `contract`, made by the admin QR endpoint and read back from the QR image like a
-/// third-party authenticator would: returns (serial, generator).
-fn qr_token(server: &Server, contract: &str) -> (String, Totp) {
-    let r = reqwest::blocking::Client::new()
-        .post(server.url("/v1/admin/qr"))
-        .bearer_auth(&server.api_token)
-        .json(&json!({ "kind": "otpauth", "contract_id": contract }))
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(r.headers()["content-type"], "image/png");
-    let png = r.bytes().unwrap();
-    let texts = qr::decode(&png).unwrap();
-    let uri = OtpAuthUri::parse(&texts[0]).unwrap();
-    let OtpKind::Totp { period } = uri.kind else {
-        panic!("totp expected")
-    };
-    assert_eq!(period.seconds(), PERIOD);
-    (
-        uri.serial.clone().unwrap(),
-        Totp::new(&uri.seed, uri.params, period),
-    )
-}
-
-/// Waits until at least half a step remains, and returns the current code and step.
-fn current(totp: &Totp) -> (String, u64) {
-    loop {
-        let now = softtoken_core::now();
-        if totp.seconds_left(now) >= 1 {
-            return (totp.code_at(now).to_string(), totp.step_at(now));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-}
+use softtoken_core::Totp;
 
 fn wait_next_step(totp: &Totp, after: u64) {
     while totp.step_at(softtoken_core::now()) <= after {

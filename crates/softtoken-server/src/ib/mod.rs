@@ -42,6 +42,38 @@ pub fn router() -> Router<AppState> {
         .route("/ib/logout", get(logout))
         .route("/ib/home", get(home))
         .route("/ib/{flow}", get(show).post(submit))
+        .layer(axum::middleware::map_response(html_errors))
+}
+
+/// A request that fails with an `ApiError` (the database, a rate limit, an oversized form) gets an HTML page in
+/// both languages instead of the API's JSON: what happened in the customer's words, and the way back to the top.
+/// Internal details stay in the server's log.
+async fn html_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !is_json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let key = match status {
+        StatusCode::TOO_MANY_REQUESTS => "err_rate",
+        StatusCode::SERVICE_UNAVAILABLE => "err_busy",
+        s if s.is_server_error() => "err_internal",
+        _ => "err_request",
+    };
+    let html = view::page(
+        Lang::Ja,
+        "/ib/",
+        "error_title",
+        html! {
+            (view::error_box(Some(t(Lang::Ja, key))))
+            p.error lang="en" { (t(Lang::En, key)) }
+            p { a href="/ib/" { (t(Lang::Ja, "top")) " / " (t(Lang::En, "top")) } }
+        },
+    );
+    secure_headers((status, Html(html)).into_response())
 }
 
 /// Argon2id PHC string of a password.
@@ -61,8 +93,16 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("softtoken-no-such-contract").unwrap_or_default())
 }
 
-fn verify_password(pw: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+/// Whether `pw` matches the Argon2id PHC string. Argon2 is made to be slow (tens of milliseconds of CPU), so it
+/// runs on tokio's blocking pool, not on the threads that serve every other request.
+async fn verify_password(pw: &str, phc: &str) -> bool {
+    let pw = zeroize::Zeroizing::new(pw.to_string());
+    let phc = phc.to_string();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&phc).is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// The client's address, when the server knows it (not in in-process tests).
@@ -566,7 +606,11 @@ async fn transfer_proofs(
         Some(c) => st.svc.db.customer(c).await?,
         None => None,
     };
-    if !customer.is_some_and(|c| verify_password(transfer_password, &c.transfer_password_hash)) {
+    let ok = match customer {
+        Some(c) => verify_password(transfer_password, &c.transfer_password_hash).await,
+        None => false,
+    };
+    if !ok {
         st.svc
             .audit(
                 actor,
@@ -697,9 +741,9 @@ async fn submit(
         // An unknown contract ID costs the same Argon2 verification as a wrong password, so the answer's timing
         // does not tell which contract IDs exist.
         let ok = match &customer {
-            Some(c) => verify_password(&get("password"), &c.password_hash),
+            Some(c) => verify_password(&get("password"), &c.password_hash).await,
             None => {
-                verify_password(&get("password"), dummy_hash());
+                verify_password(&get("password"), dummy_hash()).await;
                 false
             }
         };
@@ -792,7 +836,8 @@ async fn submit(
                     Ok(serial) => serial,
                     Err(msg) => return again(&mut s, msg).await,
                 };
-            if !st
+            // The database allows a contract one active token: a registration racing another one loses here.
+            match st
                 .svc
                 .db
                 .set_state(
@@ -802,9 +847,14 @@ async fn submit(
                     Some(&contract),
                     now(),
                 )
-                .await?
+                .await
             {
-                return again(&mut s, t(lang, "err_serial_taken").to_string()).await;
+                Ok(true) => {}
+                Ok(false) => return again(&mut s, t(lang, "err_serial_taken").to_string()).await,
+                Err(e) if e.code() == "has_active_token" => {
+                    return again(&mut s, t(lang, "err_has_token").to_string()).await
+                }
+                Err(e) => return Err(e),
             }
             st.svc
                 .audit(

@@ -11,10 +11,10 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use softtoken_core::{qr, OtpAuthUri, OtpKind, Totp};
 
 /// Seconds per code of the test servers' tokens: short, so a test never waits long for a fresh code.
 pub const PERIOD: u64 = 2;
@@ -77,22 +77,16 @@ pub fn server_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_softtoken-server"))
 }
 
-/// The `softtoken` CLI binary, beside the server's (built on demand when this crate is tested alone).
+/// The `softtoken` CLI binary, which `cargo test --workspace` builds beside the server's. (Building it from here
+/// would wait forever on the build-directory lock that the running `cargo test` holds.)
 pub fn cli_bin() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let p = server_bin().with_file_name(format!("softtoken{}", std::env::consts::EXE_SUFFIX));
-            if !p.exists() {
-                let st = Command::new(env!("CARGO"))
-                    .args(["build", "-q", "-p", "softtoken-cli"])
-                    .status()
-                    .unwrap();
-                assert!(st.success(), "cannot build the softtoken CLI");
-            }
-            p
-        })
-        .clone()
+    let p = server_bin().with_file_name(format!("softtoken{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build -p softtoken-cli` first (./x test does)",
+        p.display()
+    );
+    p
 }
 
 /// A running server.
@@ -103,6 +97,55 @@ pub struct Server {
     pub data: tempfile::TempDir,
     pub db_url: String,
     pub db: TestDb,
+    extra: Vec<String>,
+}
+
+/// Another server process beside a `Server` (its base URL; it stops when dropped).
+pub struct Instance {
+    child: Child,
+    pub base: String,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `softtoken-server` with the test servers' common flags.
+fn server_command(data: &Path, db_url: &str, extra: &[String]) -> Command {
+    let mut cmd = Command::new(server_bin());
+    cmd.arg("--data")
+        .arg(data)
+        .arg("--database")
+        .arg(db_url)
+        .arg("--period")
+        .arg(PERIOD.to_string())
+        .args(extra)
+        .env("SOFTTOKEN_LOG", "warn")
+        .env_remove("SOFTTOKEN_MASTER_KEY");
+    cmd
+}
+
+/// Starts a server on a free loopback port; returns it and its base URL (from the line it prints first).
+fn spawn_server(data: &Path, db_url: &str, extra: &[String]) -> (Child, String) {
+    let mut child = server_command(data, db_url, extra)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in: {line}"))
+        .to_string();
+    (child, base)
 }
 
 impl Drop for Server {
@@ -124,41 +167,17 @@ impl Server {
             TestDb::Sqlite => format!("sqlite:{}", data.path().join("softtoken.db").display()),
             TestDb::Postgres(base) => fresh_pg_database(base),
         };
-        let common = |cmd: &mut Command| {
-            cmd.arg("--data")
-                .arg(data.path())
-                .arg("--database")
-                .arg(&db_url)
-                .arg("--period")
-                .arg(PERIOD.to_string());
-            cmd.args(extra);
-            cmd.env("SOFTTOKEN_LOG", "warn")
-                .env_remove("SOFTTOKEN_MASTER_KEY");
-        };
-        let mut demo = Command::new(server_bin());
-        common(&mut demo);
-        let out = demo.arg("demo-data").output().unwrap();
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let out = server_command(data.path(), &db_url, &extra)
+            .arg("demo-data")
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "demo-data failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-
-        let mut cmd = Command::new(server_bin());
-        common(&mut cmd);
-        cmd.arg("--listen")
-            .arg("127.0.0.1:0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in: {line}"))
-            .to_string();
+        let (child, base) = spawn_server(data.path(), &db_url, &extra);
         let api_token = std::fs::read_to_string(data.path().join("api-token"))
             .unwrap()
             .trim()
@@ -170,7 +189,28 @@ impl Server {
             data,
             db_url,
             db: db.clone(),
+            extra,
         }
+    }
+
+    /// A second server process on the same database, master key and API token (only PostgreSQL is meant to be
+    /// shared by several instances): what a bank runs behind a load balancer.
+    pub fn another_instance(&self) -> Instance {
+        let (child, base) = spawn_server(self.data.path(), &self.db_url, &self.extra);
+        Instance { child, base }
+    }
+
+    /// `demo-data --load-customers n`: contracts 2000000000 … 2000000000+n-1.
+    pub fn load_customers(&self, n: u32) {
+        let out = server_command(self.data.path(), &self.db_url, &self.extra)
+            .args(["demo-data", "--load-customers", &n.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "demo-data --load-customers: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -369,4 +409,39 @@ pub fn assert_page(html: &str, needle: &str) {
 
 pub fn data_path(s: &Server) -> &Path {
     s.data.path()
+}
+
+/// An active token for `contract`, made by the admin QR endpoint and read back from the QR image like a
+/// third-party authenticator would: returns (serial, generator).
+pub fn qr_token(server: &Server, contract: &str) -> (String, Totp) {
+    let r = reqwest::blocking::Client::new()
+        .post(server.url("/v1/admin/qr"))
+        .bearer_auth(&server.api_token)
+        .json(&json!({ "kind": "otpauth", "contract_id": contract }))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let png = r.bytes().unwrap();
+    let texts = qr::decode(&png).unwrap();
+    let uri = OtpAuthUri::parse(&texts[0]).unwrap();
+    let OtpKind::Totp { period } = uri.kind else {
+        panic!("totp expected")
+    };
+    assert_eq!(period.seconds(), PERIOD);
+    (
+        uri.serial.clone().unwrap(),
+        Totp::new(&uri.seed, uri.params, period),
+    )
+}
+
+/// Waits until at least half a step remains, and returns the current code and step.
+pub fn current(totp: &Totp) -> (String, u64) {
+    loop {
+        let now = softtoken_core::now();
+        if totp.seconds_left(now) >= 1 {
+            return (totp.code_at(now).to_string(), totp.step_at(now));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
