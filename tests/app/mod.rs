@@ -8,7 +8,6 @@ use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -371,21 +370,16 @@ impl Drop for Server {
     }
 }
 
+/// The reference server's binary, which `cargo test --workspace` builds beside the app's. (Building it from here
+/// would wait forever on the build-directory lock that the running `cargo test` holds.)
 fn server_bin() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let p = target_dir().join(format!("softtoken-server{}", std::env::consts::EXE_SUFFIX));
-            if !p.exists() {
-                let st = Command::new(env!("CARGO"))
-                    .args(["build", "-q", "-p", "softtoken-server"])
-                    .status()
-                    .unwrap();
-                assert!(st.success(), "cannot build softtoken-server");
-            }
-            p
-        })
-        .clone()
+    let p = target_dir().join(format!("softtoken-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build -p softtoken-server` first (./x test and ./x screenshots do)",
+        p.display()
+    );
+    p
 }
 
 impl Server {
