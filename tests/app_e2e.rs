@@ -7,6 +7,7 @@
 mod app;
 
 use std::path::Path;
+use std::time::Duration;
 
 use app::{Server, Session, Start};
 use serde_json::{json, Value};
@@ -549,7 +550,14 @@ async fn screenshots_of_every_screen() {
     app::run(screenshots_of_every_screen_steps).await;
 }
 
+/// Waits until no toast ("settings saved") covers the screen.
+async fn quiet(s: &Session) {
+    s.wait_js("return !!document.querySelector('[data-testid=\"toast\"]')?.hidden")
+        .await;
+}
+
 async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
+    eprintln!("[screenshots] starting the reference server");
     let server = Server::start();
     for (lang, locale) in [("ja", "ja_JP.UTF-8"), ("en", "en_US.UTF-8")] {
         let dir = tempfile::tempdir().unwrap();
@@ -568,6 +576,17 @@ async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
         s.shot(&shot("01-codes-empty")).await;
 
         use_server(&s, &server.base).await;
+        quiet(&s).await;
+        s.c.execute(
+            "document.querySelector('[data-testid=\"clock-result\"]').scrollIntoView({block: 'center'}); return true",
+            vec![],
+        )
+        .await
+        .unwrap();
+        s.shot(&shot("12-clock-check")).await;
+        s.c.execute("window.scrollTo(0, 0); return true", vec![])
+            .await
+            .unwrap();
         s.shot(&shot("09-settings")).await;
 
         s.click("nav-add").await;
@@ -578,10 +597,20 @@ async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
         s.shot(&shot("05-serial")).await;
         s.click("serial-done").await;
         s.wait_screen("codes").await;
+        // Mid-step, so the picture shows the usual state (the next code appears only in the last 5 s).
+        s.wait_js_for(
+            "return Number(document.querySelector('[data-testid=\"seconds\"]')?.textContent) >= 8",
+            Duration::from_secs(35),
+        )
+        .await;
         s.shot(&shot("02-code-one-token")).await;
         // The last seconds of a step: the ring changes colour and the next code shows.
-        s.wait_js("return Number(document.querySelector('[data-testid=\"seconds\"]')?.textContent) <= 4")
-            .await;
+        // (A step is 30 s, so this can take up to 26 s.)
+        s.wait_js_for(
+            "return Number(document.querySelector('[data-testid=\"seconds\"]')?.textContent) <= 4",
+            Duration::from_secs(35),
+        )
+        .await;
         s.shot(&shot("03-code-last-seconds")).await;
 
         add_uri(&s, &uri_a()).await;
@@ -596,6 +625,12 @@ async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
             .await
             .unwrap();
         s.find("error").await;
+        s.c.execute(
+            "document.querySelector('[data-testid=\"error\"]').scrollIntoView({block: 'center'}); return true",
+            vec![],
+        )
+        .await
+        .unwrap();
         s.shot(&shot("07-add-error")).await;
         s.click("nav-codes").await;
         s.wait_screen("codes").await;
@@ -612,6 +647,7 @@ async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
         s.click("nav-codes").await;
         s.wait_screen("codes").await;
         s.find("tester-banner").await;
+        quiet(&s).await;
         s.shot(&shot("10-tester-mode")).await;
         s.stop();
 

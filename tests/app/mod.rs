@@ -214,7 +214,12 @@ impl Session {
 
     /// Waits (up to 20 s) until `script` returns true.
     pub async fn wait_js(&self, script: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_js_for(script, Duration::from_secs(20)).await;
+    }
+
+    /// Waits (up to `limit`) until `script` returns true.
+    pub async fn wait_js_for(&self, script: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
         loop {
             let v = self.c.execute(script, vec![]).await.unwrap_or(Value::Null);
             if v == Value::Bool(true) {
@@ -328,7 +333,25 @@ impl Session {
     }
 
     /// A screenshot into the shot folder, after two animation frames (WebDriver screenshots can be stale).
+    ///
+    /// WebKitGTK makes a WebDriver screenshot from the next rendering update, and a page where nothing changes
+    /// (the empty code list, the settings) never gets one: the screenshot would wait forever. So while it is
+    /// taken, a 1×1 pixel in the corner changes between transparent and 1/255 black every 50 ms (not visible
+    /// in the picture), and the ticker is removed afterwards.
     pub async fn shot(&self, name: &str) -> PathBuf {
+        self.step(&format!("screenshot {name}"));
+        self.c
+            .execute(
+                "const p = document.createElement('div'); p.id = '__shot_tick'; \
+                 Object.assign(p.style, {position: 'fixed', left: '0', bottom: '0', width: '1px', \
+                   height: '1px', pointerEvents: 'none', zIndex: '2147483647'}); \
+                 document.body.append(p); let on = false; \
+                 window.__shotTick = setInterval(() => { on = !on; \
+                   p.style.background = on ? 'rgba(0,0,0,0.004)' : 'transparent'; }, 50); return true",
+                vec![],
+            )
+            .await
+            .unwrap();
         let _ = tokio::time::timeout(
             Duration::from_secs(3),
             self.c.execute_async(
@@ -338,7 +361,17 @@ impl Session {
             ),
         )
         .await;
-        let png = self.c.screenshot().await.unwrap();
+        let png = tokio::time::timeout(Duration::from_secs(30), self.c.screenshot())
+            .await
+            .unwrap_or_else(|_| panic!("{}: the screenshot {name} took over 30 s", self.name))
+            .unwrap();
+        self.c
+            .execute(
+                "clearInterval(window.__shotTick); document.getElementById('__shot_tick')?.remove(); return true",
+                vec![],
+            )
+            .await
+            .unwrap();
         let p = shot_dir().join(format!("{name}.png"));
         std::fs::write(&p, png).unwrap();
         p

@@ -24,6 +24,7 @@ const ja = {
 
   vault_title: "パスフレーズでトークンを保護",
   vault_keychain_unavailable: "この端末では OS のキーチェーン（パスワードを安全に保管する仕組み）を利用できません。",
+  vault_technical_details: "技術的な詳細（お問い合わせの際にお伝えください）",
   vault_file_explain:
     "代わりに、トークンをパスフレーズで暗号化したファイルに保管します。アプリを起動するたびにパスフレーズが必要です。パスフレーズを忘れるとトークンを取り出せず、金融機関での再発行が必要になります。",
   vault_unlock_intro: "パスフレーズを入力して、保存されているトークンを開いてください。",
@@ -213,6 +214,7 @@ const en: Record<Key, string> = {
 
   vault_title: "Protect your tokens with a passphrase",
   vault_keychain_unavailable: "The OS keychain (the system's safe place for passwords) is not available on this device.",
+  vault_technical_details: "Technical details (for support)",
   vault_file_explain:
     "Instead, your tokens are kept in a file encrypted with a passphrase. You need the passphrase each time the app starts. If you forget it, the tokens cannot be recovered and your bank has to reissue them.",
   vault_unlock_intro: "Enter your passphrase to open your saved tokens.",

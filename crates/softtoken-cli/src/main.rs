@@ -43,7 +43,14 @@ fn main() -> ExitCode {
         Err(e) => {
             let (line, status) = match e {
                 CliError::Usage(msg) => (format!("softtoken: usage: {msg}"), 2),
-                CliError::Core(err) => (format!("softtoken: error: {err} [{}]", err.code()), 1),
+                CliError::Core(err) => {
+                    // The core names the way out in general terms; the CLI's way is a flag.
+                    let hint = match err {
+                        softtoken_core::Error::KeychainUnavailable { .. } => ": --store file:PATH",
+                        _ => "",
+                    };
+                    (format!("softtoken: error: {err}{hint} [{}]", err.code()), 1)
+                }
                 CliError::Io(msg) => (format!("softtoken: error: {msg} [io]"), 1),
             };
             // The one place the CLI writes to stderr: a single line, never a secret (core errors carry none).

@@ -157,7 +157,7 @@ pub enum Error {
     },
 
     /// The OS keychain (Secret Service, Keychain, Credential Manager, Android Keystore) cannot be reached.
-    #[error("the system keychain is not available: {reason} (unlock it, or use the encrypted file store: --store file:PATH)")]
+    #[error("the system keychain is not available: {reason} (unlock it, or use the encrypted file store)")]
     KeychainUnavailable {
         /// What the platform said.
         reason: String,

@@ -416,7 +416,15 @@ fn internal_errors_tell_nothing_of_the_insides() {
                 .unwrap();
             c.execute("DROP TABLE sessions; DROP TABLE audit;").await.unwrap();
         });
-    let leaks = ["sessions", "audit", "no such table", "SELECT", "INSERT", "sqlite", "database:"];
+    let leaks = [
+        "sessions",
+        "audit",
+        "no such table",
+        "SELECT",
+        "INSERT",
+        "sqlite",
+        "database:",
+    ];
 
     let (status, body) = server.post(
         "/v1/admin/qr",
@@ -431,9 +439,15 @@ fn internal_errors_tell_nothing_of_the_insides() {
 
     let r = reqwest::blocking::get(server.url("/ib/login")).unwrap();
     assert_eq!(r.status().as_u16(), 500);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     let html = r.text().unwrap();
-    assert!(html.contains("システムエラー") && html.contains("A system error"), "{html}");
+    assert!(
+        html.contains("システムエラー") && html.contains("A system error"),
+        "{html}"
+    );
     assert!(html.contains("href=\"/ib/\""), "a way back to the top: {html}");
     for l in leaks {
         assert!(!html.contains(l), "the IB's 500 page names {l:?}: {html}");

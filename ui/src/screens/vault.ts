@@ -97,7 +97,12 @@ export function renderVault(ctx: Ctx, root: HTMLElement): Cleanup {
           {},
           h("p", { i18n: "vault_keychain_unavailable" }),
           keychainError
-            ? h("p", { class: "error-detail", text: `${keychainError.message} [${keychainError.code}]` })
+            ? h(
+                "details",
+                { class: "error-detail" },
+                h("summary", { i18n: "vault_technical_details" }),
+                h("p", { text: `${keychainError.message} [${keychainError.code}]` }),
+              )
             : null,
         ),
       ),
