@@ -76,6 +76,10 @@ pub enum Command {
         /// The one-time activation code the bank gave you, if any.
         #[arg(long, value_name = "CODE")]
         activation_code: Option<String>,
+        /// Allow plain http:// to another machine (a test server on the LAN). Without TLS nothing proves who
+        /// answers, so by default plain http is allowed only to this machine (localhost, 127.0.0.1, ::1).
+        #[arg(long)]
+        allow_http: bool,
         /// Print JSON (the new token's metadata) instead of text.
         #[arg(long)]
         json: bool,

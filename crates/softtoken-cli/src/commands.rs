@@ -46,8 +46,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Provision {
             server,
             activation_code,
+            allow_http,
             json,
-        } => crate::provision::provision(open()?, &server, activation_code.as_deref(), json),
+        } => {
+            // The URL is checked before the store is opened (and its passphrase asked for).
+            let base = crate::provision::service_url(&server, allow_http)?;
+            crate::provision::provision(open()?, &base, activation_code.as_deref(), json)
+        }
     }
 }
 

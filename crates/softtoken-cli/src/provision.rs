@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use softtoken_core::provisioning::{ClientHandshake, ProvisionResponse};
+use softtoken_core::provisioning::{self, ClientHandshake, ProvisionResponse};
 use softtoken_core::TokenStore;
 
 use crate::commands::{info_json, print_json, stdout};
@@ -12,19 +12,25 @@ use crate::CliError;
 /// Warn when the server's clock and ours differ by more than this (codes are only valid ±30 s).
 const SKEW_WARN_SECONDS: u64 = 10;
 
+/// `--server`, checked by the core's rules (http or https, a host, no user name, password, query or fragment),
+/// and plain http only to this machine unless `allow_http`.
+pub fn service_url(server: &str, allow_http: bool) -> Result<url::Url, CliError> {
+    let base = provisioning::service_url(server).map_err(|e| CliError::Usage(format!("--server: {e}")))?;
+    if base.scheme() == "http" && !allow_http && !provisioning::is_loopback(&base) {
+        return Err(CliError::Usage(format!(
+            "--server {} is plain http to another machine: use https://, or add --allow-http for a test server",
+            base.as_str().trim_end_matches('/')
+        )));
+    }
+    Ok(base)
+}
+
 pub fn provision(
     mut store: Box<dyn TokenStore>,
-    server: &str,
+    base: &url::Url,
     activation_code: Option<&str>,
     json: bool,
 ) -> Result<(), CliError> {
-    let base = url::Url::parse(server.trim_end_matches('/'))
-        .map_err(|e| CliError::Usage(format!("--server is not a URL: {e}")))?;
-    if !matches!(base.scheme(), "http" | "https") {
-        return Err(CliError::Usage(
-            "--server must be an http:// or https:// URL".into(),
-        ));
-    }
     let endpoint = format!("{}/v1/provision", base.as_str().trim_end_matches('/'));
     let (handshake, request) = ClientHandshake::start(activation_code)?;
     let client = reqwest::blocking::Client::builder()

@@ -162,6 +162,61 @@ fn usage_errors_exit_2() {
     assert_eq!(r.status, 2, "conflicting arguments are a usage error");
 }
 
+/// `provision --server` is checked before anything is opened or sent: no credentials, query or fragment in the
+/// URL (they would end up in logs and error messages), and plain http only to this machine unless asked for.
+#[test]
+fn provision_refuses_unsafe_server_urls_before_touching_the_store() {
+    let h = tmp();
+    let vault = h.path().join("v.vault");
+    let store = format!("file:{}", vault.display());
+    for url in [
+        "http://user:secret@127.0.0.1:8787",
+        "http://127.0.0.1:8787/?x=1",
+        "http://127.0.0.1:8787/#frag",
+        "ftp://127.0.0.1/",
+        "not a url",
+    ] {
+        let r = fails(
+            h.path(),
+            &["--store", &store, "provision", "--server", url],
+            &[("SOFTTOKEN_PASSPHRASE", "a passphrase")],
+            2,
+            "--server",
+        );
+        assert!(!r.err.contains("secret"), "the password is not echoed: {}", r.err);
+    }
+    let r = fails(
+        h.path(),
+        &[
+            "--store",
+            &store,
+            "provision",
+            "--server",
+            "http://192.0.2.10:8787",
+        ],
+        &[("SOFTTOKEN_PASSPHRASE", "a passphrase")],
+        2,
+        "--allow-http",
+    );
+    assert!(r.err.contains("https://"), "{}", r.err);
+    assert!(!vault.exists(), "no store was created for a refused URL");
+    // A loopback URL passes (so does --allow-http), and the service is tried: nothing listens on port 9.
+    let r = softtoken(
+        h.path(),
+        &[
+            "--store",
+            &store,
+            "provision",
+            "--server",
+            "http://127.0.0.1:9",
+            "--allow-http",
+        ],
+        &[("SOFTTOKEN_PASSPHRASE", "a passphrase")],
+    );
+    assert_eq!(r.status, 1, "{}", r.err);
+    assert!(r.err.contains("cannot reach the token service"), "{}", r.err);
+}
+
 #[test]
 fn bad_input_exits_1_with_a_typed_one_line_message() {
     let h = tmp();
