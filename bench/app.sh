@@ -12,11 +12,11 @@ OUT=target/bench
 mkdir -p "$OUT"
 [ -n "${DISPLAY:-}" ] || { echo "bench-app: no X display (run ./x bench-app)" >&2; exit 1; }
 
-# ./x deb builds the release binary and the .deb (tauri build --bundles deb).
+# ./x deb builds the app (profile app-release) and the .deb (tauri build --bundles deb).
 [ "${SKIP_BUILD:-0}" = 1 ] || ./x deb >&2
 cargo build --release --locked -q -p softtoken-cli >&2
-APP=$PWD/target/release/softtoken-app
-DEB=$(ls target/release/bundle/deb/*.deb | head -n 1)
+APP=$PWD/target/app-release/softtoken-app
+DEB=$(ls target/app-release/bundle/deb/*.deb | head -n 1)
 ST=$PWD/target/release/softtoken
 
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1000000 }'; }
@@ -68,6 +68,16 @@ if command -v MiniBrowser >/dev/null || [ -x /usr/lib/x86_64-linux-gnu/webkit2gt
   page=$(mktemp --suffix=.html)
   echo '<!doctype html><meta charset=utf-8><h1>123 456</h1>' >"$page"
   steady "peer: WebKitGTK MiniBrowser, static" "$MB" "file://$page"
+  # The same browser with what the code screen does: a number and an SVG ring that change once a second.
+  cat >"$page" <<'HTML'
+<!doctype html><meta charset=utf-8><h1 id=c>123 456</h1>
+<svg width=88 height=88 viewBox="0 0 88 88"><circle cx=44 cy=44 r=38 fill=none stroke=#ddd stroke-width=8 />
+<circle id=r cx=44 cy=44 r=38 fill=none stroke=#0b5394 stroke-width=8 stroke-dasharray=238.8 /></svg>
+<script>setInterval(() => { const s = 30 - Math.floor(Date.now() / 1000) % 30;
+document.getElementById('c').textContent = String(s).padStart(2, '0');
+document.getElementById('r').style.strokeDashoffset = 238.8 * (1 - s / 30); }, 1000);</script>
+HTML
+  steady "peer: MiniBrowser, 1 Hz countdown" "$MB" "file://$page"
   rm -f "$page"
 else
   echo "   (peer skipped: MiniBrowser, part of libwebkit2gtk-4.1-0, not found)"
