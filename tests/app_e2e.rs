@@ -577,12 +577,7 @@ async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
 
         use_server(&s, &server.base).await;
         quiet(&s).await;
-        s.c.execute(
-            "document.querySelector('[data-testid=\"clock-result\"]').scrollIntoView({block: 'center'}); return true",
-            vec![],
-        )
-        .await
-        .unwrap();
+        s.scroll_to("clock-result").await;
         s.shot(&shot("12-clock-check")).await;
         s.c.execute("window.scrollTo(0, 0); return true", vec![])
             .await
@@ -625,12 +620,7 @@ async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
             .await
             .unwrap();
         s.find("error").await;
-        s.c.execute(
-            "document.querySelector('[data-testid=\"error\"]').scrollIntoView({block: 'center'}); return true",
-            vec![],
-        )
-        .await
-        .unwrap();
+        s.scroll_to("error").await;
         s.shot(&shot("07-add-error")).await;
         s.click("nav-codes").await;
         s.wait_screen("codes").await;

@@ -309,6 +309,16 @@ impl Session {
         self.c.execute(&script, vec![json!(value)]).await.unwrap();
     }
 
+    /// Scrolls the element into the middle of the window (for a screenshot of it).
+    pub async fn scroll_to(&self, testid: &str) {
+        self.find(testid).await;
+        let script = format!(
+            "document.querySelector('{}').scrollIntoView({{block: 'center'}}); return true",
+            Self::sel(testid)
+        );
+        self.c.execute(&script, vec![]).await.unwrap();
+    }
+
     /// The code of the shown error (`data-code` of `[data-testid=error]`), waiting for one to appear.
     pub async fn error_code(&self) -> String {
         self.find("error")
