@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::writer::{Check, Kind};
 
 /// Whom a new token belongs to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum Bind<'a> {
     /// Nobody yet: the customer registers its serial at the IB (利用登録).
     Unbound,
@@ -21,6 +21,17 @@ pub enum Bind<'a> {
     Contract(&'a str),
     /// The contract of this activation code (given by its hash), which is used up in the same transaction.
     Activation(&'a str),
+}
+
+/// `Debug` names the kind and the contract, never an activation code's hash.
+impl std::fmt::Debug for Bind<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bind::Unbound => f.write_str("Unbound"),
+            Bind::Contract(c) => f.debug_tuple("Contract").field(c).finish(),
+            Bind::Activation(_) => f.write_str("Activation(..)"),
+        }
+    }
 }
 
 /// Settings the operator chooses.

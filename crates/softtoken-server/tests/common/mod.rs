@@ -128,6 +128,20 @@ fn server_command(data: &Path, db_url: &str, extra: &[String]) -> Command {
     cmd
 }
 
+/// `softtoken-server … demo-data ARGS`, which must succeed.
+fn demo_data(data: &Path, db_url: &str, extra: &[String], args: &[&str]) {
+    let out = server_command(data, db_url, extra)
+        .arg("demo-data")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "demo-data {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Starts a server on a free loopback port; returns it and its base URL (from the line it prints first).
 fn spawn_server(data: &Path, db_url: &str, extra: &[String]) -> (Child, String) {
     let mut child = server_command(data, db_url, extra)
@@ -168,15 +182,7 @@ impl Server {
             TestDb::Postgres(base) => fresh_pg_database(base),
         };
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        let out = server_command(data.path(), &db_url, &extra)
-            .arg("demo-data")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "demo-data failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        demo_data(data.path(), &db_url, &extra, &[]);
         let (child, base) = spawn_server(data.path(), &db_url, &extra);
         let api_token = std::fs::read_to_string(data.path().join("api-token"))
             .unwrap()
@@ -202,14 +208,11 @@ impl Server {
 
     /// `demo-data --load-customers n`: contracts 2000000000 … 2000000000+n-1.
     pub fn load_customers(&self, n: u32) {
-        let out = server_command(self.data.path(), &self.db_url, &self.extra)
-            .args(["demo-data", "--load-customers", &n.to_string()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "demo-data --load-customers: {}",
-            String::from_utf8_lossy(&out.stderr)
+        demo_data(
+            self.data.path(),
+            &self.db_url,
+            &self.extra,
+            &["--load-customers", &n.to_string()],
         );
     }
 
