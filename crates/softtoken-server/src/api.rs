@@ -67,14 +67,27 @@ async fn time() -> Json<Value> {
     Json(json!({ "time": now() }))
 }
 
+/// New tokens one client address may provision per minute (a customer needs one; a tester a few).
+pub const PROVISIONS_PER_MINUTE_PER_CLIENT: u32 = 20;
+/// New tokens provisioned per minute in all.
+pub const PROVISIONS_PER_MINUTE: u32 = 600;
+
 /// `POST /v1/provision`: a new token for the app, its seed encrypted to the app's ephemeral key.
 async fn provision(
     State(st): State<AppState>,
+    addr: crate::ib::ClientAddr,
     req: Result<Json<ProvisionRequest>, JsonRejection>,
 ) -> Result<Json<ProvisionResponse>, ApiError> {
     let req = body(req)?;
     provisioning::check_request(&req)?;
-    if !st.limiter.allow("provision", "global", 600) {
+    // Anyone may provision (the token is useless until its serial is registered with a login), so the rate is
+    // limited per client address and overall, and unregistered tokens expire (see crate::housekeeping).
+    if !st.limiter.allow(
+        "provision",
+        &crate::limiter::client_key(addr.0),
+        PROVISIONS_PER_MINUTE_PER_CLIENT,
+    ) || !st.limiter.allow("provision", "*", PROVISIONS_PER_MINUTE)
+    {
         return Err(ApiError::RateLimited);
     }
     let svc: &Shared = &st.svc;

@@ -60,6 +60,9 @@ pub struct Args {
     /// The URL the app reaches this server at (for activation QR codes). Default: http://LISTEN.
     #[arg(long, global = true)]
     pub public_url: Option<String>,
+    /// Days after which a token provisioned online but never registered at the bank is deleted (0: never).
+    #[arg(long, default_value_t = 7, global = true, value_name = "DAYS")]
+    pub unregistered_days: u32,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -170,6 +173,8 @@ pub async fn build_state(args: &Args) -> Result<AppState, ApiError> {
         max_failures: args.max_failures.max(1),
         ..Policy::default()
     };
+    settings.unregistered_ttl =
+        (args.unregistered_days > 0).then(|| i64::from(args.unregistered_days) * 24 * 60 * 60);
     settings.public_url = args
         .public_url
         .clone()
@@ -289,6 +294,7 @@ pub fn main_with_args(args: Args) -> ExitCode {
                     );
                     let _ = out.flush();
                 }
+                crate::housekeeping::spawn(state.svc.clone());
                 let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
                 let shutdown = async {
                     let _ = tokio::signal::ctrl_c().await;

@@ -413,10 +413,6 @@ impl Db {
 
     // ---- tokens ----
 
-    pub async fn insert_token(&self, t: &TokenRow) -> Result<bool, ApiError> {
-        Ok(insert_token_on(&self.writer, t).await? == 1)
-    }
-
     /// Inserts all rows or none: returns the first serial that already exists (nothing inserted then).
     pub async fn insert_tokens_all(&self, rows: &[TokenRow]) -> Result<Option<String>, ApiError> {
         let mut tx = self.writer.begin().await.map_err(db_err)?;
@@ -775,6 +771,51 @@ impl Db {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+
+    /// Deletes the sessions that expired by `now`, in one statement. Returns how many.
+    pub async fn purge_sessions(&self, now: i64) -> Result<u64, ApiError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.writer)
+            .await
+            .map_err(db_err)?
+            .rows_affected())
+    }
+
+    /// Deletes up to `limit` tokens that were provisioned online (`source = 'provision'`), are still `issued`
+    /// (never registered, bound to no contract) and were created before `before`, each with an audit row
+    /// `token_expire` made by `audit_for`, in one transaction. Tokens the bank imported (PSKC) wait for their
+    /// customers however long it takes. The state is checked again by the `DELETE` itself, so a token registered
+    /// meanwhile is kept. Returns the deleted serials.
+    pub async fn purge_unregistered(
+        &self,
+        before: i64,
+        limit: i64,
+        audit_for: impl Fn(&str) -> AuditRow,
+    ) -> Result<Vec<String>, ApiError> {
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        let rows = sqlx::query(
+            "DELETE FROM tokens WHERE state = $1 AND contract_id IS NULL AND source = 'provision' AND serial IN \
+             (SELECT serial FROM tokens WHERE state = $1 AND contract_id IS NULL AND source = 'provision' \
+              AND created_at < $2 ORDER BY serial LIMIT $3) \
+             RETURNING serial",
+        )
+        .bind(state::ISSUED)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let serials = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("serial"))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        let audits: Vec<AuditRow> = serials.iter().map(|s| audit_for(s)).collect();
+        insert_audits(&mut tx, &audits).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(serials)
     }
 
     /// Row counts per table, for tests and the admin status.

@@ -11,6 +11,7 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod housekeeping;
 pub mod ib;
 pub mod limiter;
 pub mod service;

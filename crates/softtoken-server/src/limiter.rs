@@ -1,8 +1,19 @@
 //! A small in-memory rate limiter: at most N events per key per minute (fixed one-minute windows). Used for
-//! internet-banking logins (per contract ID and per client address) and for provisioning.
+//! internet-banking logins (per contract ID and per client address), new internet-banking sessions and
+//! provisioning (per client address and overall).
+//!
+//! Its memory is bounded: past [`MAX_KEYS`] keys in one minute, every new key of a bucket shares one overflow
+//! count, so a flood from many addresses is still limited (as one client) instead of growing the map.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
+
+/// Keys tracked at once, over all buckets (about 100 bytes each).
+pub const MAX_KEYS: usize = 100_000;
+
+/// The key under which a bucket counts new keys once the map is full.
+const OVERFLOW: &str = "\u{0}overflow";
 
 #[derive(Debug, Default)]
 pub struct Limiter {
@@ -21,21 +32,51 @@ impl Limiter {
         let Ok(mut w) = self.windows.lock() else {
             return false;
         };
-        if w.len() > 100_000 {
+        let mut id = (bucket.to_string(), key.to_string());
+        if w.len() >= MAX_KEYS && !w.contains_key(&id) {
             w.retain(|_, (m, _)| *m == minute);
+            if w.len() >= MAX_KEYS {
+                id.1 = OVERFLOW.to_string();
+            }
         }
-        let e = w
-            .entry((bucket.to_string(), key.to_string()))
-            .or_insert((minute, 0));
+        let e = w.entry(id).or_insert((minute, 0));
         if e.0 != minute {
             *e = (minute, 0);
         }
         e.1 = e.1.saturating_add(1);
         e.1 <= per_minute
     }
+
+    /// Keys tracked now (for tests).
+    pub fn len(&self) -> usize {
+        self.windows.lock().map(|w| w.len()).unwrap_or(0)
+    }
+
+    /// Whether no key is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The limiter key of a client address: the IPv4 address, or the /64 network of an IPv6 one (one customer's
+/// line usually has a whole /64, so counting single IPv6 addresses would limit nothing). Empty when unknown
+/// (in-process tests).
+pub fn client_key(addr: Option<SocketAddr>) -> String {
+    match addr.map(|a| a.ip()) {
+        None => String::new(),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -46,5 +87,41 @@ mod tests {
         assert!(!l.allow_at("login", "a", 3, 61));
         assert!(l.allow_at("login", "b", 3, 61));
         assert!(l.allow_at("login", "a", 3, 120));
+    }
+
+    #[test]
+    fn a_flood_of_keys_is_bounded_and_still_limited() {
+        let l = Limiter::default();
+        for i in 0..MAX_KEYS {
+            assert!(l.allow_at("ip", &i.to_string(), 2, 60));
+        }
+        assert_eq!(l.len(), MAX_KEYS);
+        // New keys in the same minute share the overflow count: two pass, then they are refused, and the map
+        // does not grow.
+        assert!(l.allow_at("ip", "new-1", 2, 61));
+        assert!(l.allow_at("ip", "new-2", 2, 61));
+        assert!(!l.allow_at("ip", "new-3", 2, 61));
+        assert_eq!(l.len(), MAX_KEYS + 1);
+        // Keys already tracked keep their own count.
+        assert!(l.allow_at("ip", "7", 2, 62));
+        assert!(!l.allow_at("ip", "7", 2, 62));
+        // The next minute the old keys are dropped and new keys are counted on their own again.
+        assert!(l.allow_at("ip", "new-3", 2, 120));
+        assert!(l.len() < 10);
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64() {
+        let a: SocketAddr = "[2001:db8:1:2:aaaa::1]:5000".parse().unwrap();
+        let b: SocketAddr = "[2001:db8:1:2:bbbb::9]:6000".parse().unwrap();
+        let c: SocketAddr = "[2001:db8:1:3::1]:6000".parse().unwrap();
+        let v4: SocketAddr = "192.0.2.7:80".parse().unwrap();
+        let mapped: SocketAddr = "[::ffff:192.0.2.7]:80".parse().unwrap();
+        assert_eq!(client_key(Some(a)), client_key(Some(b)));
+        assert_ne!(client_key(Some(a)), client_key(Some(c)));
+        assert_eq!(client_key(Some(a)), "2001:db8:1:2::/64");
+        assert_eq!(client_key(Some(v4)), "192.0.2.7");
+        assert_eq!(client_key(Some(mapped)), "192.0.2.7");
+        assert_eq!(client_key(None), "");
     }
 }

@@ -48,7 +48,12 @@ pub struct Settings {
     pub policy: Policy,
     /// The public base URL, for activation links in QR codes.
     pub public_url: String,
+    /// Seconds after which a token provisioned online but never registered is deleted (`None`: never).
+    pub unregistered_ttl: Option<i64>,
 }
+
+/// The default of [`Settings::unregistered_ttl`]: 7 days.
+pub const UNREGISTERED_TTL: i64 = 7 * 24 * 60 * 60;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -62,6 +67,7 @@ impl Default for Settings {
             period: Period::THIRTY,
             policy: Policy::default(),
             public_url: "http://127.0.0.1:8787".into(),
+            unregistered_ttl: Some(UNREGISTERED_TTL),
         }
     }
 }
@@ -294,6 +300,26 @@ impl Service {
         .await
     }
 
+    /// The stored serial that `typed` names: a softtoken serial (spaces, hyphens and case forgiven, its check
+    /// digit verified), or, when `typed` is not one, the serial of a token the bank imported from another vendor
+    /// (PSKC), compared exactly after trimming. Only that second case reads the database.
+    ///
+    /// # Errors
+    /// The serial's own error (`serial_check_digit`: a typo; `serial_format`) when neither matches.
+    pub async fn resolve_serial(&self, typed: &str) -> Result<String, ApiError> {
+        match Serial::parse(typed) {
+            Ok(s) => Ok(s.as_str().to_string()),
+            Err(e) => {
+                let raw = typed.trim();
+                if crate::sane_id(raw) && self.db.token(raw).await?.is_some() {
+                    Ok(raw.to_string())
+                } else {
+                    Err(e.into())
+                }
+            }
+        }
+    }
+
     async fn check(
         &self,
         typed_serial: &str,
@@ -302,10 +328,10 @@ impl Service {
         actor: &str,
         action: &str,
     ) -> Result<Validation, ApiError> {
-        let serial = Serial::parse(typed_serial)?;
+        let serial = self.resolve_serial(typed_serial).await?;
         self.writer
             .check(Check {
-                serial: serial.as_str().to_string(),
+                serial,
                 required_state: required_state.to_string(),
                 kind,
                 actor: actor.to_string(),

@@ -4,8 +4,9 @@
 
 mod common;
 
-use common::{databases, Server, TestDb};
-use serde_json::Value;
+use common::{assert_page, current, databases, Ib, Server, TestDb, PERIOD};
+use serde_json::{json, Value};
+use softtoken_core::{OtpAuthUri, Period, Totp};
 
 const PSK: &str = "2b7e151628aed2a6abf7158809cf4f3c";
 
@@ -138,5 +139,85 @@ fn run(db: &TestDb) {
 fn pskc_import_all_or_nothing() {
     for db in databases() {
         run(&db);
+    }
+}
+
+/// A token bought from another vendor keeps that vendor's serial (no check digit of ours): after a PSKC import the
+/// customer registers it at the IB by that serial, and the bank's systems validate it by that serial. A serial of
+/// our format that is mistyped is still caught by its check digit.
+#[test]
+fn another_vendors_serial_is_registered_and_validated_as_imported() {
+    const FOREIGN: &str = "VX-00017342";
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc">
+  <KeyPackage>
+    <DeviceInfo><Manufacturer>Another Vendor</Manufacturer><SerialNo>{FOREIGN}</SerialNo></DeviceInfo>
+    <Key Id="k1" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:totp">
+      <AlgorithmParameters><ResponseFormat Length="6" Encoding="DECIMAL"/></AlgorithmParameters>
+      <Data>
+        <Secret><PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</PlainValue></Secret>
+        <TimeInterval><PlainValue>{PERIOD}</PlainValue></TimeInterval>
+      </Data>
+    </Key>
+  </KeyPackage>
+</KeyContainer>"#
+    );
+    let uri = format!("otpauth://totp/x?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&period={PERIOD}&digits=6");
+    let parsed = OtpAuthUri::parse(&uri).unwrap();
+    let totp = Totp::new(&parsed.seed, parsed.params, Period::new(PERIOD).unwrap());
+    for db in databases() {
+        let server = Server::start(&db);
+        let (s, b) = import(&server, xml.clone().into_bytes(), None);
+        assert_eq!(
+            (s, &b["serials"][0]),
+            (200, &json!(FOREIGN)),
+            "{}: {b}",
+            db.name()
+        );
+
+        // 利用登録 with the vendor's serial, typed with spaces around it.
+        let mut ib = Ib::new(&server);
+        ib.get("/ib/register");
+        ib.post(
+            "/ib/register",
+            &[("contract_id", "1000000002"), ("password", "demo-pass-2")],
+        );
+        let (first, _) = current(&totp);
+        let (status, html) = ib.post(
+            "/ib/register",
+            &[("serial", &format!(" {FOREIGN} ")), ("otp", &first)],
+        );
+        assert_eq!(status, 200, "{}: {html}", db.name());
+        assert_page(&html, "ワンタイムパスワードの利用登録が完了しました。");
+        assert_eq!(server.token(FOREIGN)["state"], "active", "{}", db.name());
+
+        // The bank's systems validate it by the same serial (a later step: each is accepted once).
+        let code = loop {
+            let (code, _) = current(&totp);
+            if code != first {
+                break code;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        };
+        assert_eq!(server.validate(FOREIGN, &code)["valid"], true, "{}", db.name());
+        // A near miss of the vendor's serial is unknown; one of ours with a wrong check digit is a typo.
+        let (s, b) = server.post("/v1/validate", &json!({"serial": "VX-00017343", "otp": "123456"}));
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (400, Some("bad_serial")),
+            "{}: {b}",
+            db.name()
+        );
+        let (s, b) = server.post(
+            "/v1/validate",
+            &json!({"serial": "SKTN00001011", "otp": "123456"}),
+        );
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (400, Some("serial_check_digit")),
+            "{}: {b}",
+            db.name()
+        );
     }
 }

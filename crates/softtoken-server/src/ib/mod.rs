@@ -87,19 +87,22 @@ pub fn hash_password(pw: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// A hash to verify against when the contract ID is unknown (made once).
+/// A hash to verify against when the contract ID is unknown (made once, on the blocking pool like every
+/// Argon2 computation).
 fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| hash_password("softtoken-no-such-contract").unwrap_or_default())
 }
 
-/// Whether `pw` matches the Argon2id PHC string. Argon2 is made to be slow (tens of milliseconds of CPU), so it
-/// runs on tokio's blocking pool, not on the threads that serve every other request.
-async fn verify_password(pw: &str, phc: &str) -> bool {
+/// Whether `pw` matches the Argon2id PHC string (`None`: a dummy hash, for an unknown contract ID, so that the
+/// answer takes as long). Argon2 is made to be slow (tens of milliseconds of CPU), so it runs on tokio's blocking
+/// pool, not on the threads that serve every other request.
+async fn verify_password(pw: &str, phc: Option<&str>) -> bool {
     let pw = zeroize::Zeroizing::new(pw.to_string());
-    let phc = phc.to_string();
+    let phc = phc.map(str::to_string);
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&phc).is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+        let phc = phc.as_deref().unwrap_or_else(|| dummy_hash());
+        PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -136,12 +139,24 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
-/// Loads the session named by the cookie, or starts a new anonymous one.
-async fn session(st: &AppState, headers: &HeaderMap) -> Result<SessionRow, ApiError> {
+/// New sessions one client address may start per minute. A browser keeps its cookie, so a customer needs one;
+/// this is far above any person (and above many customers behind one carrier-grade NAT) and bounds what a
+/// script can make the sessions table hold (expired rows are purged, see [`crate::housekeeping`]).
+pub const NEW_SESSIONS_PER_MINUTE: u32 = 300;
+
+/// Loads the session named by the cookie, or starts a new anonymous one (limited per client address).
+async fn session(st: &AppState, headers: &HeaderMap, addr: &ClientAddr) -> Result<SessionRow, ApiError> {
     if let Some(id) = cookie_value(headers, COOKIE) {
         if let Some(s) = st.svc.db.session(&id, now()).await? {
             return Ok(s);
         }
+    }
+    if !st.limiter.allow(
+        "ib-session",
+        &crate::limiter::client_key(addr.0),
+        NEW_SESSIONS_PER_MINUTE,
+    ) {
+        return Err(ApiError::RateLimited);
     }
     Ok(SessionRow {
         id: random_token(),
@@ -210,8 +225,8 @@ async fn css() -> Response {
         .into_response()
 }
 
-async fn top(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let mut s = session(&st, &headers).await?;
+async fn top(State(st): State<AppState>, headers: HeaderMap, addr: ClientAddr) -> Result<Response, ApiError> {
+    let mut s = session(&st, &headers, &addr).await?;
     let lang = Lang::parse(&s.lang);
     render(
         &st,
@@ -232,9 +247,10 @@ struct LangQuery {
 async fn lang(
     State(st): State<AppState>,
     headers: HeaderMap,
+    addr: ClientAddr,
     Query(q): Query<LangQuery>,
 ) -> Result<Response, ApiError> {
-    let mut s = session(&st, &headers).await?;
+    let mut s = session(&st, &headers, &addr).await?;
     s.lang = Lang::parse(&q.to).code().to_string();
     let back = q
         .back
@@ -275,8 +291,12 @@ async fn active_token(st: &AppState, contract: &str) -> Result<Option<TokenRow>,
         .find(|t| t.state == state::ACTIVE))
 }
 
-async fn home(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let mut s = session(&st, &headers).await?;
+async fn home(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    addr: ClientAddr,
+) -> Result<Response, ApiError> {
+    let mut s = session(&st, &headers, &addr).await?;
     let lang = Lang::parse(&s.lang);
     let Some(contract) = s.contract_id.clone().filter(|_| s.stage == "in") else {
         return Ok(Redirect::to("/ib/login").into_response());
@@ -392,12 +412,13 @@ fn step_of(s: &SessionRow, flow: Flow) -> String {
 async fn show(
     State(st): State<AppState>,
     headers: HeaderMap,
+    addr: ClientAddr,
     Path(flow): Path<String>,
 ) -> Result<Response, ApiError> {
     let Some(flow) = Flow::parse(&flow) else {
         return Ok(crate::api::not_found().await);
     };
-    let mut s = session(&st, &headers).await?;
+    let mut s = session(&st, &headers, &addr).await?;
     if flow.needs_login() && !(s.stage == "in" && s.contract_id.is_some()) {
         return Ok(Redirect::to("/ib/login").into_response());
     }
@@ -607,7 +628,7 @@ async fn transfer_proofs(
         None => None,
     };
     let ok = match customer {
-        Some(c) => verify_password(transfer_password, &c.transfer_password_hash).await,
+        Some(c) => verify_password(transfer_password, Some(&c.transfer_password_hash)).await,
         None => false,
     };
     if !ok {
@@ -631,7 +652,8 @@ async fn transfer_proofs(
 }
 
 /// The step 利用登録 and 交換 share: the customer proves they hold a new, not yet registered token by its typed
-/// serial and a current code. Returns the canonical serial, or the message to show.
+/// serial and a current code. Returns the stored serial (see `Service::resolve_serial`: a token the bank imported
+/// from another vendor keeps that vendor's serial), or the message to show.
 async fn prove_new_token(
     st: &AppState,
     lang: Lang,
@@ -639,10 +661,13 @@ async fn prove_new_token(
     otp: &str,
     actor: &str,
     action: &str,
-) -> Result<Result<softtoken_core::Serial, String>, ApiError> {
-    let serial = match softtoken_core::Serial::parse(typed_serial) {
+) -> Result<Result<String, String>, ApiError> {
+    let serial = match st.svc.resolve_serial(typed_serial).await {
         Ok(serial) => serial,
-        Err(e) => return Ok(Err(serial_error(lang, &ApiError::from(e)))),
+        Err(e) if matches!(e.code(), "bad_serial" | "serial_check_digit") => {
+            return Ok(Err(serial_error(lang, &e)))
+        }
+        Err(e) => return Err(e),
     };
     let v = match st
         .svc
@@ -680,7 +705,7 @@ async fn submit(
     };
     let form = crate::form(&body);
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("").trim().to_string();
-    let mut s = session(&st, &headers).await?;
+    let mut s = session(&st, &headers, &addr).await?;
     let lang = Lang::parse(&s.lang);
     // CSRF: the form must carry this session's token (a new session has none that a form could know).
     if s.expires_at == 0 || !bool::from(get("csrf").as_bytes().ct_eq(s.csrf.as_bytes())) {
@@ -720,7 +745,7 @@ async fn submit(
     // First step of login / register / exchange / stop: contract ID and login password.
     if !flow.needs_login() && step.is_empty() {
         let contract = get("contract_id");
-        let ip = addr.0.map(|a| a.ip().to_string()).unwrap_or_default();
+        let ip = crate::limiter::client_key(addr.0);
         // The client's address is limited first; only an identifier that could exist is counted, looked up or
         // recorded (a junk one cannot grow the limiter or reach the audit table).
         let plausible = crate::sane_id(&contract);
@@ -741,9 +766,9 @@ async fn submit(
         // An unknown contract ID costs the same Argon2 verification as a wrong password, so the answer's timing
         // does not tell which contract IDs exist.
         let ok = match &customer {
-            Some(c) => verify_password(&get("password"), &c.password_hash).await,
+            Some(c) => verify_password(&get("password"), Some(&c.password_hash)).await,
             None => {
-                verify_password(&get("password"), dummy_hash()).await;
+                verify_password(&get("password"), None).await;
                 false
             }
         };

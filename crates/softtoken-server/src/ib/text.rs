@@ -91,7 +91,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("err_locked", "ワンタイムパスワードの誤入力が規定回数を超えたため、トークンはロックされています。お取引店にお問い合わせください。", "The token is locked after too many wrong one-time passwords. Please contact your branch."),
     ("err_serial_typo", "シリアル番号に誤りがあります（入力ミスの可能性があります）。トークンの画面をもう一度ご確認ください。", "The serial number has a typo. Check it again on the token's screen."),
     ("err_serial_format", "シリアル番号は英字4文字と数字8桁です（例：SKTN 1234 5671）。", "A serial number is 4 letters and 8 digits (e.g. SKTN 1234 5671)."),
-    ("err_unknown_serial", "このシリアル番号のトークンは見つかりません。", "No token has this serial number."),
+    ("err_unknown_serial", "このシリアル番号のトークンは見つかりません。取得後、一定期間内に登録されなかったトークンは無効になります。その場合はアプリでトークンを削除し、もう一度取得してください。", "No token has this serial number. A token not registered soon after it was obtained expires: then delete it in the app and obtain a new one."),
     ("err_serial_taken", "このトークンは既に登録されているか、利用できない状態です。", "This token is already registered or cannot be used."),
     ("err_not_active", "ご利用中のトークンではありません。", "This is not your token in use."),
     ("err_has_token", "既にトークンが登録されています。機種変更の場合は「トークン交換」を行ってください。", "A token is already registered. For a new phone, use Exchange."),
