@@ -53,19 +53,12 @@ fn unreachable(url: &str, e: &reqwest::Error) -> AppError {
 /// The service's error answer: `{"error": {"code", "message"}}`.
 async fn refusal(resp: reqwest::Response) -> AppError {
     let status = resp.status().as_u16();
-    let body: serde_json::Value = resp.json().await.unwrap_or_default();
-    let field = |k: &str| {
-        body["error"][k]
-            .as_str()
-            .unwrap_or("unknown")
-            .chars()
-            .take(300)
-            .collect()
-    };
+    let body = resp.bytes().await.unwrap_or_default();
+    let r = softtoken_core::provisioning::Refusal::from_body(&body);
     AppError::ServiceRefused {
         status,
-        code: field("code"),
-        message: field("message"),
+        code: r.code,
+        message: r.message,
     }
 }
 

@@ -287,7 +287,7 @@ fn add(a: AddArgs, mut store: Box<dyn softtoken_core::TokenStore>) -> Result<(),
         return print_json(&info_json(&info));
     }
     let mut out = stdout();
-    writeln!(out, "added {}", info.name())?;
+    writeln!(out, "added {}", printable(&info.name()))?;
     if let Some(s) = info.serial_display() {
         writeln!(out, "serial {s}")?;
     }
@@ -315,7 +315,7 @@ fn list(store: &dyn softtoken_core::TokenStore, json: bool) -> Result<(), CliErr
             t.serial_display().unwrap_or_else(|| "-".into()),
             kind,
             format!("{}/{}", t.algorithm, t.digits.get()),
-            t.name()
+            printable(&t.name())
         )?;
     }
     out.flush()?;
@@ -325,7 +325,10 @@ fn list(store: &dyn softtoken_core::TokenStore, json: bool) -> Result<(), CliErr
 fn serial_show(store: &dyn softtoken_core::TokenStore, query: &str, json: bool) -> Result<(), CliError> {
     let t = store.find(query)?;
     let Some(serial) = &t.serial else {
-        return Err(CliError::Io(format!("{} has no serial number", t.name())));
+        return Err(CliError::Io(format!(
+            "{} has no serial number",
+            printable(&t.name())
+        )));
     };
     if json {
         return print_json(&json!({ "name": t.name(), "serial": serial, "display": display_serial(serial) }));
@@ -357,8 +360,8 @@ fn serial_check(typed: &str, json: bool) -> Result<(), CliError> {
 fn remove(mut store: Box<dyn softtoken_core::TokenStore>, query: &str, yes: bool) -> Result<(), CliError> {
     let t = store.find(query)?;
     let what = match t.serial_display() {
-        Some(s) => format!("{} (serial {s})", t.name()),
-        None => t.name(),
+        Some(s) => format!("{} (serial {s})", printable(&t.name())),
+        None => printable(&t.name()),
     };
     if !yes {
         if !std::io::stdin().is_terminal() {
@@ -415,8 +418,8 @@ fn watch(
         .iter()
         .map(|t| {
             let label = match t.info.serial_display() {
-                Some(s) => format!("{} [{s}]", t.info.name()),
-                None => t.info.name(),
+                Some(s) => format!("{} [{s}]", printable(&t.info.name())),
+                None => printable(&t.info.name()),
             };
             let label = if label.is_empty() {
                 "(token)".to_string()
@@ -471,6 +474,19 @@ fn watch(
 }
 
 /// `しんきんデモ [SKTN 1234 5671]  287 082  ▕██████████░░░░░▏ 12s`
+/// `text` as one printable line: names come from QR codes and files, errors quote what the user typed or a server
+/// sent, and a control character (an escape sequence, a carriage return) must not rewrite the terminal. A newline
+/// becomes a space; other control characters are shown escaped (`\u{1b}`). JSON output needs none of this.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => " ".to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 fn render_line(label: &str, totp: &Totp, now: u64) -> String {
     let left = totp.seconds_left(now);
     let period = totp.period().seconds();

@@ -47,6 +47,7 @@ fn main() -> ExitCode {
                     // The core names the way out in general terms; the CLI's way is a flag.
                     let hint = match err {
                         softtoken_core::Error::KeychainUnavailable { .. } => ": --store file:PATH",
+                        softtoken_core::Error::TokenNotFound { .. } => " (see `softtoken list`)",
                         _ => "",
                     };
                     (format!("softtoken: error: {err}{hint} [{}]", err.code()), 1)
@@ -56,7 +57,7 @@ fn main() -> ExitCode {
             // The one place the CLI writes to stderr: a single line, never a secret (core errors carry none).
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("{}", line.replace('\n', " "));
+                eprintln!("{}", commands::printable(&line));
             }
             ExitCode::from(status)
         }

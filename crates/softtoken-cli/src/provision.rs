@@ -44,16 +44,17 @@ pub fn provision(
         .send()
         .map_err(|e| CliError::Io(format!("cannot reach the token service at {endpoint}: {e}")))?;
     let status = resp.status();
+    if !status.is_success() {
+        let body = resp.bytes().unwrap_or_default();
+        let r = softtoken_core::provisioning::Refusal::from_body(&body);
+        return Err(CliError::Io(format!(
+            "the token service refused ({status}, {}): {}",
+            r.code, r.message
+        )));
+    }
     let body: serde_json::Value = resp
         .json()
         .map_err(|e| CliError::Io(format!("the token service answered {status} with no JSON: {e}")))?;
-    if !status.is_success() {
-        let code = body["error"]["code"].as_str().unwrap_or("unknown");
-        let message = body["error"]["message"].as_str().unwrap_or("no message");
-        return Err(CliError::Io(format!(
-            "the token service refused ({status}, {code}): {message}"
-        )));
-    }
     let answer: ProvisionResponse = serde_json::from_value(body).map_err(|e| {
         CliError::Io(format!(
             "the token service's answer is not a provisioning response: {e}"
@@ -73,7 +74,7 @@ pub fn provision(
         return print_json(&info_json(&info));
     }
     let mut out = stdout();
-    writeln!(out, "added {}", info.name())?;
+    writeln!(out, "added {}", crate::commands::printable(&info.name()))?;
     // The serial is the last line: scripts read it with `tail -n 1`.
     writeln!(out, "{}", info.serial.as_deref().unwrap_or_default())?;
     out.flush()?;

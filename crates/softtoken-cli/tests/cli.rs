@@ -548,3 +548,36 @@ fn keychain_store_life_cycle() {
     );
     ok(h.path(), &["--store", "keychain", "remove", "Demo", "--yes"], &[]);
 }
+
+/// A name from a QR code, or a query the user typed, may hold control characters: what the CLI prints shows them
+/// escaped, so an escape sequence cannot clear or rewrite the terminal. JSON keeps the exact text.
+#[test]
+fn control_characters_are_printed_escaped() {
+    let h = tmp();
+    let spec = format!("file:{}", h.path().join("vault.stv").display());
+    let env = [("SOFTTOKEN_PASSPHRASE", "pw")];
+    let uri = format!("otpauth://totp/Evil%1B%5B2J:taro%0Dx?secret={RFC_SECRET}&issuer=Evil%1B%5B2J");
+    let added = ok(h.path(), &["--store", &spec, "add", &uri], &env);
+    let list = ok(h.path(), &["--store", &spec, "list"], &env);
+    for printed in [&added, &list] {
+        assert!(
+            !printed.contains(['\x1b', '\r']),
+            "raw control characters printed: {printed:?}"
+        );
+        assert!(printed.contains("Evil\\u{1b}[2J:taro\\u{d}x"), "{printed:?}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(h.path(), &["--store", &spec, "list", "--json"], &env)).unwrap();
+    assert_eq!(json[0]["issuer"], "Evil\x1b[2J", "{json}");
+
+    let r = fails(
+        h.path(),
+        &["--store", &spec, "code", "no\x1b[2Jsuch"],
+        &env,
+        1,
+        "token_not_found",
+    );
+    assert!(!r.err.contains('\x1b'), "{:?}", r.err);
+    assert!(r.err.contains("no\\u{1b}[2Jsuch"), "{:?}", r.err);
+    assert!(r.err.contains("see `softtoken list`"), "{:?}", r.err);
+}

@@ -134,7 +134,7 @@ pub enum Error {
     NoQrCode,
 
     /// No token matches the given name or serial.
-    #[error("no token matches '{query}' (see `softtoken list`)")]
+    #[error("no token matches '{query}'")]
     TokenNotFound {
         /// The name or serial that was looked for.
         query: String,

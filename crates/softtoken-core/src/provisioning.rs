@@ -560,6 +560,38 @@ pub fn is_loopback(u: &url::Url) -> bool {
     }
 }
 
+/// A token service's refusal, read from its error answer `{"error": {"code": …, "message": …}}` (softtoken-server's
+/// shape for every error). The text comes from the network, so each field is cut to 300 characters and control
+/// characters are replaced; an answer in another shape gives code `unknown` and an empty message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The stable error code (`rate_limited`, `bad_activation_code`, …), or `unknown`.
+    pub code: String,
+    /// The service's message, or an empty string.
+    pub message: String,
+}
+
+impl Refusal {
+    /// Reads an error answer's body (any bytes).
+    pub fn from_body(body: &[u8]) -> Refusal {
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        let field = |k: &str| -> String {
+            v["error"][k]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(300)
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect()
+        };
+        let code = field("code");
+        Refusal {
+            code: if code.is_empty() { "unknown".into() } else { code },
+            message: field("message"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod link_tests {
     use super::*;
@@ -576,6 +608,26 @@ mod link_tests {
         assert_eq!(back.code, "AB12CD34");
         assert_eq!(back.server.as_str(), "https://bank.example/token");
         assert!(!format!("{back:?}").contains("AB12"));
+    }
+
+    #[test]
+    fn refusals_are_read_safely_from_any_body() {
+        let r = Refusal::from_body(
+            br#"{"error":{"code":"rate_limited","message":"too many\u001b[2J requests"}}"#,
+        );
+        assert_eq!(r.code, "rate_limited");
+        assert_eq!(r.message, "too many [2J requests");
+        for junk in [&b""[..], b"<html>502</html>", b"{\"error\":5}", b"[1,2]"] {
+            assert_eq!(
+                Refusal::from_body(junk),
+                Refusal {
+                    code: "unknown".into(),
+                    message: String::new()
+                }
+            );
+        }
+        let long = format!(r#"{{"error":{{"code":"x","message":"{}"}}}}"#, "a".repeat(5000));
+        assert_eq!(Refusal::from_body(long.as_bytes()).message.len(), 300);
     }
 
     #[test]
