@@ -485,6 +485,151 @@ async fn delete_asks_first_and_then_erases_the_seed_steps(driver: std::path::Pat
     s.stop();
 }
 
+/// What the X clipboard holds now (`xclip`), or None when it is empty or owned by nobody.
+fn clipboard_text() -> Option<String> {
+    let out = std::process::Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .output()
+        .expect("xclip is installed (./x test installs it)");
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
+/// The code the row of token `id` shows now (its data-code).
+async fn shown_code(s: &Session, id: &str) -> String {
+    s.c.execute(
+        "return document.querySelector(`[data-testid=\"token\"][data-id=\"${arguments[0]}\"] [data-testid=\"code\"]`).dataset.code",
+        vec![json!(id)],
+    )
+    .await
+    .unwrap()
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activation_qr_hotp_and_a_copied_code_that_is_cleared() {
+    app::run(activation_qr_hotp_and_a_copied_code_that_is_cleared_steps).await;
+}
+
+async fn activation_qr_hotp_and_a_copied_code_that_is_cleared_steps(driver: std::path::PathBuf) {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start(
+        &driver,
+        Start {
+            app_dir: dir.path(),
+            lang: "ja_JP.UTF-8",
+            env: vec![],
+            name: "activation",
+        },
+    )
+    .await;
+
+    s.step("the bank's activation QR (reissue): the app provisions from the link's server, bound to the contract");
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/admin/qr", server.base))
+        .bearer_auth(&server.api_token)
+        .json(&json!({"kind": "activation", "contract_id": "1000000002"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let qr_path = dir.path().join("activation-qr.png");
+    std::fs::write(&qr_path, r.bytes().await.unwrap()).unwrap();
+    s.click("nav-add").await;
+    s.wait_screen("add").await;
+    s.find("add-image-input")
+        .await
+        .send_keys(qr_path.to_str().unwrap())
+        .await
+        .unwrap();
+    s.wait_screen("serial").await;
+    let (id, serial) = finish_serial(&s).await;
+    let (status, token) = server.get(&format!("/v1/admin/tokens/{serial}")).await;
+    assert_eq!(status, 200, "{token}");
+    assert_eq!(
+        (token["state"].as_str(), token["contract_id"].as_str()),
+        (Some("active"), Some("1000000002")),
+        "the activation code bound the token to its contract: no 利用登録 needed"
+    );
+    let code = shown_code(&s, &id).await;
+    let (_, v) = server
+        .post("/v1/validate", &json!({"serial": serial, "otp": code}))
+        .await;
+    assert_eq!(v["valid"], true, "the bank accepts the app's code: {v}");
+
+    s.step("a copied code is on the clipboard, and gone after the configured delay");
+    s.click("nav-settings").await;
+    s.wait_screen("settings").await;
+    s.fill("settings-clipboard", "3").await;
+    s.click("settings-save").await;
+    s.click("nav-codes").await;
+    s.wait_screen("codes").await;
+    let before = shown_code(&s, &id).await;
+    s.c.execute(
+        "document.querySelector(`[data-testid=\"token\"][data-id=\"${arguments[0]}\"] [data-testid=\"code\"]`).click()",
+        vec![json!(id)],
+    )
+    .await
+    .unwrap();
+    let copied = {
+        let mut got = None;
+        for _ in 0..20 {
+            got = clipboard_text();
+            if got.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        got.expect("the code reached the clipboard")
+    };
+    let after = shown_code(&s, &id).await;
+    assert!(
+        copied == before || copied == after,
+        "the clipboard holds the code shown, digits only: {copied:?}, shown {before:?} / {after:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    assert_eq!(clipboard_text(), None, "the clipboard was cleared");
+
+    s.step("HOTP: a code only on request, each press the next counter");
+    let hotp_uri =
+        format!("otpauth://hotp/Bank:counter?secret={SEED_B}&issuer=Bank&counter=5&serial=SKTN00000013");
+    let (hotp_id, _) = add_uri(&s, &hotp_uri).await;
+    let hotp = softtoken_core::Hotp::new(
+        &softtoken_core::Seed::from_base32(SEED_B).unwrap(),
+        softtoken_core::Params::default(),
+    );
+    let row = format!("[data-testid=\"token\"][data-id=\"{hotp_id}\"]");
+    assert!(
+        shown_code(&s, &hotp_id).await.is_empty(),
+        "no HOTP code before it is asked for"
+    );
+    for counter in [5u64, 6] {
+        s.c.execute(
+            &format!("document.querySelector('{row} [data-testid=\"hotp-show\"]').click()"),
+            vec![],
+        )
+        .await
+        .unwrap();
+        let want = hotp.code(counter).to_string();
+        s.wait_js(&format!(
+            "return document.querySelector('{row} [data-testid=\"code\"]').dataset.code === '{want}'"
+        ))
+        .await;
+    }
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("tokens.json")).unwrap()).unwrap();
+    let stored = index.to_string();
+    assert!(
+        stored.contains(&hotp_id) && stored.contains("\"counter\":7"),
+        "the next counter is stored with the token: {stored}"
+    );
+    assert_no_seed_crossed(&s.ipc_log().await, &[SEED_B]);
+    s.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_keychain_the_encrypted_file_is_offered() {
     app::run(without_a_keychain_the_encrypted_file_is_offered_steps).await;

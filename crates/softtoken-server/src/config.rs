@@ -125,6 +125,12 @@ fn read_or_create(
 
 /// Connects, loads or creates the keys, and builds the application state.
 pub async fn build_state(args: &Args) -> Result<AppState, ApiError> {
+    build_state_at(args, args.listen).await
+}
+
+/// As [`build_state`] for a server listening at `listen` (the address actually bound: with port 0 the system
+/// picks one), which is the default public URL of activation links.
+pub async fn build_state_at(args: &Args, listen: SocketAddr) -> Result<AppState, ApiError> {
     let data = args.data.clone().unwrap_or_else(default_data);
     let url = match &args.database {
         Some(u) => u.clone(),
@@ -175,10 +181,18 @@ pub async fn build_state(args: &Args) -> Result<AppState, ApiError> {
     };
     settings.unregistered_ttl =
         (args.unregistered_days > 0).then(|| i64::from(args.unregistered_days) * 24 * 60 * 60);
-    settings.public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.listen));
+    settings.public_url = match &args.public_url {
+        Some(u) => u.clone(),
+        None => {
+            if listen.ip().is_unspecified() {
+                tracing::warn!(
+                    "listening on {listen}: activation QR codes point at http://{listen}, which no phone can \
+                     reach; give --public-url"
+                );
+            }
+            format!("http://{listen}")
+        }
+    };
     Ok(AppState {
         svc: Arc::new(Service {
             writer: crate::writer::Writer::start(
@@ -263,7 +277,21 @@ pub fn main_with_args(args: Args) -> ExitCode {
         Err(e) => return fail(&format!("cannot start the runtime: {e}")),
     };
     rt.block_on(async move {
-        let state = match build_state(&args).await {
+        // The server binds first, so that the state knows the address it serves at (port 0 picks one).
+        let serving = matches!(args.command, None | Some(Command::Serve));
+        let listener = if serving {
+            match tokio::net::TcpListener::bind(args.listen).await {
+                Ok(l) => Some(l),
+                Err(e) => return fail(&format!("cannot listen on {}: {e}", args.listen)),
+            }
+        } else {
+            None
+        };
+        let at = listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .unwrap_or(args.listen);
+        let state = match build_state_at(&args, at).await {
             Ok(s) => s,
             Err(e) => return fail(&e.to_string()),
         };
@@ -279,11 +307,10 @@ pub fn main_with_args(args: Args) -> ExitCode {
                 Err(e) => fail(&e.to_string()),
             },
             Command::Serve => {
-                let listener = match tokio::net::TcpListener::bind(args.listen).await {
-                    Ok(l) => l,
-                    Err(e) => return fail(&format!("cannot listen on {}: {e}", args.listen)),
+                let Some(listener) = listener else {
+                    return fail("internal: no listener");
                 };
-                let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                let addr = at.to_string();
                 // The one line scripts wait for.
                 {
                     let mut out = std::io::stdout().lock();
