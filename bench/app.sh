@@ -33,13 +33,26 @@ export SOFTTOKEN_APP_DIR=$APP_DIR WEBKIT_DISABLE_DMABUF_RENDERER=1 SOFTTOKEN_LOG
 
 echo "== launch to first code painted (10 runs, ms):"
 times=()
+: >"$OUT/app-first-paint-parts.jsonl"
 for _ in $(seq 10); do
   t0=$(date +%s%3N)
-  ms=$(SOFTTOKEN_BENCH_T0_MS=$t0 SOFTTOKEN_BENCH_EXIT=1 timeout 30 "$APP" 2>/dev/null | awk '/^first-paint-ms/ { print $2 }')
+  out=$(SOFTTOKEN_BENCH_T0_MS=$t0 SOFTTOKEN_BENCH_EXIT=1 timeout 30 "$APP" 2>/dev/null || true)
+  ms=$(awk '/^first-paint-ms/ { print $2 }' <<<"$out")
+  awk '/^first-paint-parts/ { $1 = ""; print }' <<<"$out" >>"$OUT/app-first-paint-parts.jsonl"
   times+=("${ms:-timeout}")
 done
 echo "   ${times[*]}"
 printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "   median %d ms, min %d ms, max %d ms\n", a[int((NR + 1) / 2)], a[1], a[NR] }'
+echo "== where it goes (median of each part over the runs, ms; src-tauri/src/startup.rs):"
+python3 - "$OUT/app-first-paint-parts.jsonl" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+if rows:
+    med = lambda f: round(statistics.median(f(r) for r in rows))
+    print(f"   exec to process start {med(lambda r: r['exec'])}")
+    for k in ["webview", "page", "setup", "codes", "store_read", "render", "total"]:
+        print(f"   {k:<10} {med(lambda r: r['parts'][k])}")
+PY
 
 # Sum of utime+stime (clock ticks) and of RSS (kB) over a process and all its descendants.
 tree_pids() { local p=$1; echo "$p"; for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree_pids "$c"; done; }

@@ -14,6 +14,7 @@ mod commands;
 mod error;
 mod service;
 mod settings;
+mod startup;
 mod state;
 mod view;
 

@@ -79,8 +79,12 @@ pub struct App {
     /// Files.
     pub paths: Paths,
     settings: Mutex<Settings>,
-    /// When `run()` started, for the first-paint measurement.
+    /// When `run()` started, for the first-paint measurement (and as Unix ms, to compare with the webview's
+    /// clock).
     pub started: Instant,
+    pub started_unix_ms: u64,
+    /// How long the first load of the tokens (the seeds from the store) took, ms (`u64::MAX` until then).
+    pub store_read_ms: AtomicU64,
     /// Bumped by every copy, so that a clear timer only clears its own copy.
     pub clipboard_generation: AtomicU64,
     /// Set once the first code has been painted.
@@ -132,6 +136,8 @@ impl App {
             paths,
             settings: Mutex::new(settings),
             started: Instant::now(),
+            started_unix_ms: system_ms(),
+            store_read_ms: AtomicU64::new(u64::MAX),
             clipboard_generation: AtomicU64::new(0),
             first_paint: AtomicBool::new(false),
             tester_available,
@@ -175,6 +181,7 @@ impl App {
     pub fn with_tokens<T>(&self, f: impl FnOnce(&[Token]) -> T) -> AppResult<T> {
         let mut cache = lock(&self.cache);
         if cache.is_none() {
+            let t0 = Instant::now();
             let tokens = self.with_store(|s| {
                 let infos = s.list()?;
                 let mut out = Vec::with_capacity(infos.len());
@@ -185,6 +192,10 @@ impl App {
                 Ok(out)
             })?;
             *cache = Some(tokens);
+            let ms = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let _ = self
+                .store_read_ms
+                .compare_exchange(u64::MAX, ms, Ordering::SeqCst, Ordering::SeqCst);
         }
         Ok(f(cache.as_deref().unwrap_or_default()))
     }
@@ -204,10 +215,16 @@ impl App {
         Ok(())
     }
 
-    /// The next HOTP code of a counter-based token (advances its stored counter).
+    /// The next HOTP code of a counter-based token (advances its stored counter, and the cached token's with it,
+    /// so that the other tokens need no new keychain read).
     pub fn hotp_next(&self, id: &str, now: u64) -> AppResult<String> {
-        let (_, code) = self.with_store(|s| Ok(s.next_code(id, now)?))?;
-        *lock(&self.cache) = None;
+        let (info, code) = self.with_store(|s| Ok(s.next_code(id, now)?))?;
+        if let Some(t) = lock(&self.cache)
+            .as_mut()
+            .and_then(|ts| ts.iter_mut().find(|t| t.info.id == id))
+        {
+            t.info = info;
+        }
         lock(&self.last_hotp).insert(id.to_string(), Zeroizing::new(code.as_str().to_string()));
         Ok(code.as_str().to_string())
     }

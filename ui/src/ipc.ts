@@ -162,6 +162,15 @@ export function toAppError(e: unknown): AppError {
   return { code: "internal", message: String(e) };
 }
 
+/** Milestones of the first paint, as Unix milliseconds of the webview's clock (null if not reached). */
+export interface PaintMarks {
+  pageStart: number;
+  scriptStart: number | null;
+  codesAsked: number | null;
+  codesAnswered: number | null;
+  painted: number;
+}
+
 export const api = {
   appState: () => call<AppState>("app_state"),
   /** Opens (or, when vaultExists is false, creates) the encrypted file store. */
@@ -184,6 +193,6 @@ export const api = {
   serialQr: (id: string) => call<string>("serial_qr", { id }),
   setSettings: (settings: Settings) => call<Settings>("set_settings", { settings }),
   checkClock: () => call<ClockCheck>("check_clock"),
-  /** Tells Rust the first code is on screen (startup benchmark). */
-  firstPaint: () => call<void>("first_paint"),
+  /** Tells Rust the first code is on screen, with the page's milestones (startup benchmark). */
+  firstPaint: (marks: PaintMarks) => call<void>("first_paint", { marks }),
 };

@@ -1,4 +1,5 @@
 // softtoken's webview: the shell (header, navigation, tester banner, toast) and the screen router.
+performance.mark("script-start");
 import "./style.css";
 import { api, type AppState, type Settings } from "./ipc";
 import type { Cleanup, Ctx, ScreenName, SerialArg } from "./app";
@@ -114,9 +115,21 @@ const ctx: Ctx = {
   firstPaint() {
     if (firstPaintSent) return;
     firstPaintSent = true;
+    const at = (name: string) => {
+      const e = performance.getEntriesByName(name)[0];
+      return e ? performance.timeOrigin + e.startTime : null;
+    };
     requestAnimationFrame(() =>
       requestAnimationFrame(() => {
-        api.firstPaint().catch(() => undefined);
+        api
+          .firstPaint({
+            pageStart: performance.timeOrigin,
+            scriptStart: at("script-start"),
+            codesAsked: at("codes-asked"),
+            codesAnswered: at("codes-answered"),
+            painted: performance.timeOrigin + performance.now(),
+          })
+          .catch(() => undefined);
       }),
     );
   },

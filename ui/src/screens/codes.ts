@@ -64,7 +64,9 @@ export function renderCodes(ctx: Ctx, root: HTMLElement): Cleanup {
 
   async function load() {
     try {
+      performance.mark("codes-asked");
       const [tokens, codes] = await Promise.all([api.listTokens(), api.codes()]);
+      performance.mark("codes-answered");
       if (!alive) return;
       loading.remove();
       build(tokens);

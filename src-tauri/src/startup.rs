@@ -1,0 +1,111 @@
+//! The first paint's milestones, for the start-up benchmark: where the time from the process start to the first
+//! code on screen goes. Pure: the webview reports its marks (Unix ms of its clock), Rust adds its own.
+
+use serde::{Deserialize, Serialize};
+
+/// What the webview reports with the first paint (Unix milliseconds; `None`: not reached).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaintMarks {
+    /// The page's navigation start (`performance.timeOrigin`).
+    pub page_start: f64,
+    /// The UI's main script started running.
+    pub script_start: Option<f64>,
+    /// The code screen asked for the token list and the codes.
+    pub codes_asked: Option<f64>,
+    /// Both answers arrived.
+    pub codes_answered: Option<f64>,
+    /// Two animation frames after the codes were put in the DOM.
+    pub painted: f64,
+}
+
+/// The start-up time split in its parts, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Breakdown {
+    /// Process start to the page's navigation start: Tauri, GTK and WebKit's processes starting.
+    pub webview: i64,
+    /// Navigation start to the UI's script running: loading the page's HTML, CSS and JavaScript.
+    pub page: i64,
+    /// Script start to asking for the codes (the app state and settings IPC calls, the first screen).
+    pub setup: i64,
+    /// Asking for the token list and codes to having both: IPC and the store read.
+    pub codes: i64,
+    /// Of `codes`: reading the seeds from the store (the Secret Service, or the vault).
+    pub store_read: i64,
+    /// The answers to the first code painted: building the DOM and two frames.
+    pub render: i64,
+    /// Process start to the first code painted.
+    pub total: i64,
+}
+
+impl Breakdown {
+    /// Splits the time from `started_ms` (the process's start, Unix ms) to `m.painted`. A missing mark counts as
+    /// the one before it, so its part is 0.
+    pub fn new(started_ms: u64, store_read_ms: u64, m: &PaintMarks) -> Breakdown {
+        let start = started_ms as f64;
+        let script = m.script_start.unwrap_or(m.page_start);
+        let asked = m.codes_asked.unwrap_or(script);
+        let answered = m.codes_answered.unwrap_or(asked);
+        let ms = |a: f64, b: f64| (b - a).round() as i64;
+        Breakdown {
+            webview: ms(start, m.page_start),
+            page: ms(m.page_start, script),
+            setup: ms(script, asked),
+            codes: ms(asked, answered),
+            store_read: i64::try_from(store_read_ms).unwrap_or(i64::MAX),
+            render: ms(answered, m.painted),
+            total: ms(start, m.painted),
+        }
+    }
+}
+
+impl std::fmt::Display for Breakdown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ms: webview start {}, page load {}, UI setup {}, token list and codes {} (store read {}), render {}",
+            self.total, self.webview, self.page, self.setup, self.codes, self.store_read, self.render
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_add_up_and_missing_marks_count_zero() {
+        let m = PaintMarks {
+            page_start: 1_000_250.0,
+            script_start: Some(1_000_300.4),
+            codes_asked: Some(1_000_320.0),
+            codes_answered: Some(1_000_360.0),
+            painted: 1_000_400.0,
+        };
+        let b = Breakdown::new(1_000_000, 12, &m);
+        assert_eq!(
+            (
+                b.webview,
+                b.page,
+                b.setup,
+                b.codes,
+                b.store_read,
+                b.render,
+                b.total
+            ),
+            (250, 50, 20, 40, 12, 40, 400)
+        );
+        assert_eq!(b.webview + b.page + b.setup + b.codes + b.render, b.total);
+        let partial = PaintMarks {
+            script_start: None,
+            codes_asked: None,
+            ..m
+        };
+        let b = Breakdown::new(1_000_000, 0, &partial);
+        assert_eq!((b.page, b.setup, b.codes, b.render), (0, 0, 110, 40));
+        assert_eq!(
+            b.to_string(),
+            "400 ms: webview start 250, page load 0, UI setup 0, token list and codes 110 (store read 0), render 40"
+        );
+    }
+}
