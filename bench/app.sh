@@ -50,7 +50,7 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 if rows:
     med = lambda f: round(statistics.median(f(r) for r in rows))
     print(f"   exec to process start {med(lambda r: r['exec'])}")
-    for k in ["webview", "page", "setup", "codes", "store_read", "render", "total"]:
+    for k in ["init", "keychain_probe", "webview", "page", "setup", "codes", "store_read", "render", "total"]:
         print(f"   {k:<10} {med(lambda r: r['parts'][k])}")
 PY
 

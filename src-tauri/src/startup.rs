@@ -19,10 +19,27 @@ pub struct PaintMarks {
     pub painted: f64,
 }
 
+/// What Rust measured itself (Unix ms, and durations in ms).
+#[derive(Debug, Clone, Copy)]
+pub struct Rust {
+    /// The process's start (the first line of `run()`).
+    pub started_ms: u64,
+    /// The app's state ready: Tauri and GTK started, the OS keychain opened and probed.
+    pub ready_ms: u64,
+    /// Of that: opening and probing the keychain.
+    pub keychain_probe_ms: u64,
+    /// The first read of the seeds from the store.
+    pub store_read_ms: u64,
+}
+
 /// The start-up time split in its parts, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Breakdown {
-    /// Process start to the page's navigation start: Tauri, GTK and WebKit's processes starting.
+    /// Process start to the app's state ready: Tauri and GTK starting, the keychain probe.
+    pub init: i64,
+    /// Of `init`: opening and probing the OS keychain (a D-Bus round trip to the Secret Service).
+    pub keychain_probe: i64,
+    /// State ready to the page's navigation start: the window and WebKit's processes starting.
     pub webview: i64,
     /// Navigation start to the UI's script running: loading the page's HTML, CSS and JavaScript.
     pub page: i64,
@@ -39,20 +56,24 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
-    /// Splits the time from `started_ms` (the process's start, Unix ms) to `m.painted`. A missing mark counts as
-    /// the one before it, so its part is 0.
-    pub fn new(started_ms: u64, store_read_ms: u64, m: &PaintMarks) -> Breakdown {
-        let start = started_ms as f64;
+    /// Splits the time from the process's start to `m.painted`. A missing mark counts as the one before it, so
+    /// its part is 0.
+    pub fn new(r: Rust, m: &PaintMarks) -> Breakdown {
+        let start = r.started_ms as f64;
+        let ready = r.ready_ms as f64;
         let script = m.script_start.unwrap_or(m.page_start);
         let asked = m.codes_asked.unwrap_or(script);
         let answered = m.codes_answered.unwrap_or(asked);
         let ms = |a: f64, b: f64| (b - a).round() as i64;
+        let whole = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         Breakdown {
-            webview: ms(start, m.page_start),
+            init: ms(start, ready),
+            keychain_probe: whole(r.keychain_probe_ms),
+            webview: ms(ready, m.page_start),
             page: ms(m.page_start, script),
             setup: ms(script, asked),
             codes: ms(asked, answered),
-            store_read: i64::try_from(store_read_ms).unwrap_or(i64::MAX),
+            store_read: whole(r.store_read_ms),
             render: ms(answered, m.painted),
             total: ms(start, m.painted),
         }
@@ -63,8 +84,17 @@ impl std::fmt::Display for Breakdown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} ms: webview start {}, page load {}, UI setup {}, token list and codes {} (store read {}), render {}",
-            self.total, self.webview, self.page, self.setup, self.codes, self.store_read, self.render
+            "{} ms: init {} (keychain probe {}), webview start {}, page load {}, UI setup {}, token list and \
+             codes {} (store read {}), render {}",
+            self.total,
+            self.init,
+            self.keychain_probe,
+            self.webview,
+            self.page,
+            self.setup,
+            self.codes,
+            self.store_read,
+            self.render
         )
     }
 }
@@ -82,9 +112,17 @@ mod tests {
             codes_answered: Some(1_000_360.0),
             painted: 1_000_400.0,
         };
-        let b = Breakdown::new(1_000_000, 12, &m);
+        let r = Rust {
+            started_ms: 1_000_000,
+            ready_ms: 1_000_100,
+            keychain_probe_ms: 8,
+            store_read_ms: 12,
+        };
+        let b = Breakdown::new(r, &m);
         assert_eq!(
-            (
+            [
+                b.init,
+                b.keychain_probe,
                 b.webview,
                 b.page,
                 b.setup,
@@ -92,20 +130,30 @@ mod tests {
                 b.store_read,
                 b.render,
                 b.total
-            ),
-            (250, 50, 20, 40, 12, 40, 400)
+            ],
+            [100, 8, 150, 50, 20, 40, 12, 40, 400]
         );
-        assert_eq!(b.webview + b.page + b.setup + b.codes + b.render, b.total);
+        assert_eq!(
+            b.init + b.webview + b.page + b.setup + b.codes + b.render,
+            b.total
+        );
         let partial = PaintMarks {
             script_start: None,
             codes_asked: None,
             ..m
         };
-        let b = Breakdown::new(1_000_000, 0, &partial);
-        assert_eq!((b.page, b.setup, b.codes, b.render), (0, 0, 110, 40));
+        let b = Breakdown::new(
+            Rust {
+                store_read_ms: 0,
+                ..r
+            },
+            &partial,
+        );
+        assert_eq!([b.page, b.setup, b.codes, b.render], [0, 0, 110, 40]);
         assert_eq!(
             b.to_string(),
-            "400 ms: webview start 250, page load 0, UI setup 0, token list and codes 110 (store read 0), render 40"
+            "400 ms: init 100 (keychain probe 8), webview start 150, page load 0, UI setup 0, token list and codes \
+             110 (store read 0), render 40"
         );
     }
 }

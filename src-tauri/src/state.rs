@@ -69,6 +69,13 @@ pub fn system_ms() -> u64 {
         .unwrap_or(0)
 }
 
+static PROCESS_START: std::sync::OnceLock<(Instant, u64)> = std::sync::OnceLock::new();
+
+/// Notes the process's start (the first thing `run()` does), for the start-up breakdown.
+pub fn mark_process_start() {
+    let _ = PROCESS_START.get_or_init(|| (Instant::now(), system_ms()));
+}
+
 /// Everything the commands share.
 pub struct App {
     store: Mutex<Option<(Storage, BoxedStore)>>,
@@ -83,6 +90,10 @@ pub struct App {
     /// clock).
     pub started: Instant,
     pub started_unix_ms: u64,
+    /// When this state was ready (Tauri and GTK started, the keychain probed), Unix ms.
+    pub ready_unix_ms: u64,
+    /// How long opening and probing the OS keychain took at start, ms.
+    pub keychain_probe_ms: u64,
     /// How long the first load of the tokens (the seeds from the store) took, ms (`u64::MAX` until then).
     pub store_read_ms: AtomicU64,
     /// Bumped by every copy, so that a clear timer only clears its own copy.
@@ -115,6 +126,7 @@ impl App {
     /// starts locked and asks for the vault's passphrase.
     pub fn start(paths: Paths, tester_available: bool) -> App {
         let settings = settings::load(&paths.settings, tester_available);
+        let probe = Instant::now();
         let (store, keychain_error) = if paths.vault.exists() {
             (None, None)
         } else {
@@ -129,14 +141,18 @@ impl App {
                 }
             }
         };
+        let keychain_probe_ms = u64::try_from(probe.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let (started, started_unix_ms) = *PROCESS_START.get_or_init(|| (Instant::now(), system_ms()));
         App {
+            started,
+            started_unix_ms,
+            ready_unix_ms: system_ms(),
+            keychain_probe_ms,
             store: Mutex::new(store),
             cache: Mutex::new(None),
             keychain_error,
             paths,
             settings: Mutex::new(settings),
-            started: Instant::now(),
-            started_unix_ms: system_ms(),
             store_read_ms: AtomicU64::new(u64::MAX),
             clipboard_generation: AtomicU64::new(0),
             first_paint: AtomicBool::new(false),

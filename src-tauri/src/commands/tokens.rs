@@ -6,7 +6,7 @@ use tauri::{AppHandle, State};
 
 use crate::error::{AppResult, ErrorView};
 use crate::settings::{Settings, DEFAULT_SERVICE_URL};
-use crate::startup::{Breakdown, PaintMarks};
+use crate::startup::{Breakdown, PaintMarks, Rust};
 use crate::state::{App, Storage};
 use crate::view::{code_view, Codes, TokenView};
 
@@ -104,7 +104,15 @@ pub fn first_paint(handle: AppHandle, app: State<'_, App>, marks: PaintMarks) {
         u64::MAX => 0,
         ms => ms,
     };
-    let parts = Breakdown::new(app.started_unix_ms, read, &marks);
+    let parts = Breakdown::new(
+        Rust {
+            started_ms: app.started_unix_ms,
+            ready_ms: app.ready_unix_ms,
+            keychain_probe_ms: app.keychain_probe_ms,
+            store_read_ms: read,
+        },
+        &marks,
+    );
     tracing::info!(
         "first code painted {} ms after start ({parts})",
         app.started.elapsed().as_millis()
