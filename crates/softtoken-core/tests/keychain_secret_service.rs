@@ -269,12 +269,24 @@ fn the_index_file_never_holds_a_seed() {
     }
 }
 
+/// Only `name` and its (empty) lock file are in `dir`.
 fn assert_no_files_but(dir: &Path, name: &str) {
-    let names: Vec<String> = std::fs::read_dir(dir)
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, [name], "stray files beside the index");
+    names.sort();
+    let lock = format!("{name}.lock");
+    assert_eq!(
+        names,
+        [name.to_string(), lock.clone()],
+        "stray files beside the index"
+    );
+    assert_eq!(
+        std::fs::metadata(dir.join(&lock)).unwrap().len(),
+        0,
+        "the lock file is empty"
+    );
 }
 
 #[test]

@@ -118,6 +118,7 @@ fn expect_code<T: std::fmt::Debug>(result: softtoken_core::Result<T>, code: &str
 }
 
 /// Every regular file under `dir` (relative name, bytes), sorted: "nothing on disk changed" is equality of this.
+/// A store's lock file (`*.lock`, always empty: see `store::atomic::StoreLock`) holds no content and is left out.
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
@@ -126,6 +127,10 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         for entry in entries {
             let path = entry.unwrap().path();
             let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_file() && path.extension().is_some_and(|e| e == "lock") {
+                assert_eq!(meta.len(), 0, "{}: a lock file stays empty", path.display());
+                continue;
+            }
             if meta.is_dir() {
                 walk(root, &path, out);
             } else if meta.is_file() {
@@ -1379,4 +1384,63 @@ fn failed_index_write_rolls_back_the_keychain_entry() {
     assert_eq!(std::fs::read(dir.join("index.json")).unwrap(), index);
     assert_eq!(k.list().unwrap(), vec![a.clone()]);
     assert!(k.seed(&a.id).unwrap().ct_eq(&seed(RFC_B32)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Two processes on one store (the app and the CLI): no change is lost
+// ---------------------------------------------------------------------------------------------------------------
+
+fn numbered(i: u8) -> NewToken {
+    NewToken {
+        seed: Seed::from_bytes(&[i.wrapping_add(1); 20]).unwrap(),
+        ..totp(Some("Bank"), &format!("account-{i}"), None, RFC_B32)
+    }
+}
+
+/// Two handles opened on the same vault before either changes it: each change starts from the file as it is
+/// then (under the store's lock), so the second add keeps the first, and a removal through the stale handle
+/// removes only its token.
+#[test]
+fn two_handles_on_one_vault_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = FilePassH::path(dir.path());
+    let mut a = FileStore::open_with_passphrase(&path, &pass(), fast()).unwrap();
+    a.add(numbered(0), NOW).unwrap();
+    let mut b = FileStore::open_with_passphrase(&path, &pass(), fast()).unwrap();
+    let mut c = FileStore::open_with_passphrase(&path, &pass(), fast()).unwrap();
+    let x = a.add(numbered(1), NOW).unwrap();
+    let y = b.add(numbered(2), NOW).unwrap();
+    c.remove(&x.id).unwrap();
+    let names =
+        |s: &FileStore| -> Vec<String> { s.list().unwrap().iter().map(|t| t.account.clone()).collect() };
+    let fresh = FileStore::open_with_passphrase(&path, &pass(), fast()).unwrap();
+    assert_eq!(names(&fresh), ["account-0", "account-2"], "{:?}", y.id);
+}
+
+/// Threads standing in for processes, each with its own handle on one keychain index: every add is kept.
+#[test]
+fn concurrent_adds_to_one_keychain_index_are_all_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("tokens.json");
+    let backend = Arc::new(MemoryBackend::new());
+    let threads: Vec<_> = (0..4u8)
+        .map(|t| {
+            let (index, backend) = (index.clone(), backend.clone());
+            std::thread::spawn(move || {
+                let mut s = KeychainStore::new(index, backend);
+                for i in 0..10u8 {
+                    s.add(numbered(t * 10 + i), NOW).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let s = KeychainStore::new(index, backend.clone());
+    let tokens = s.list().unwrap();
+    assert_eq!(tokens.len(), 40);
+    for t in &tokens {
+        assert!(s.seed(&t.id).is_ok(), "{} has its seed", t.account);
+    }
 }

@@ -43,6 +43,34 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
+/// An exclusive lock on the file `<path>.lock` beside a store file, held until dropped. The app and the CLI may
+/// change the same store at the same time; each change is a read-modify-write of the store's file (the vault or
+/// the keychain index), and without the lock one process's change could overwrite the other's. Advisory: only
+/// softtoken takes it. The lock file stays (empty); the OS releases the lock when the process ends.
+#[derive(Debug)]
+pub struct StoreLock {
+    _file: std::fs::File,
+}
+
+/// Waits for and takes the lock of the store file `path` (see [`StoreLock`]).
+///
+/// # Errors
+/// [`Error::Io`] if the lock file cannot be created or locked.
+pub fn lock_store(path: &Path) -> Result<StoreLock> {
+    ensure_parent(path)?;
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| Error::io("cannot open the lock file", &lock_path, e))?;
+    file.lock().map_err(|e| Error::io("cannot lock", &lock_path, e))?;
+    Ok(StoreLock { _file: file })
+}
+
 /// Reads `path`, or `None` if it does not exist.
 ///
 /// # Errors

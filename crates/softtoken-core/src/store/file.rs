@@ -11,7 +11,7 @@ use secrecy::SecretString;
 
 use crate::error::{Error, Result};
 use crate::seed::Seed;
-use crate::store::atomic::{ensure_parent, read_if_exists, write_atomic};
+use crate::store::atomic::{ensure_parent, lock_store, read_if_exists, write_atomic, StoreLock};
 use crate::store::keychain::SecretBackend;
 use crate::store::{check_duplicate, TokenStore};
 use crate::token::{NewToken, TokenInfo};
@@ -99,6 +99,16 @@ impl FileStore {
         &self.path
     }
 
+    /// Takes the store's lock and reads the vault again, so that a change starts from what another process (the
+    /// app, the CLI) may have written since this one opened it.
+    fn lock_and_reload(&mut self) -> Result<StoreLock> {
+        let lock = lock_store(&self.path)?;
+        if let Some(bytes) = read_if_exists(&self.path)? {
+            self.tokens = vault::open(&self.key, &bytes).map_err(|e| map_vault(&self.path, e))?;
+        }
+        Ok(lock)
+    }
+
     /// Encrypts `tokens` and replaces the file; only then adopts them as the store's contents.
     fn commit(&mut self, tokens: Vec<(TokenInfo, Seed)>) -> Result<()> {
         let bytes = vault::seal(&self.key, &tokens).map_err(|e| map_vault(&self.path, e))?;
@@ -143,6 +153,7 @@ impl TokenStore for FileStore {
     }
 
     fn add(&mut self, token: NewToken, now: u64) -> Result<TokenInfo> {
+        let _lock = self.lock_and_reload()?;
         check_duplicate(&self.list()?, &token)?;
         let info = token.info(now);
         let mut next = self.copy();
@@ -156,6 +167,7 @@ impl TokenStore for FileStore {
     }
 
     fn remove(&mut self, id: &str) -> Result<()> {
+        let _lock = self.lock_and_reload()?;
         let pos = self.position(id)?;
         let mut next = self.copy();
         next.remove(pos);
@@ -163,6 +175,7 @@ impl TokenStore for FileStore {
     }
 
     fn set_counter(&mut self, id: &str, counter: u64) -> Result<()> {
+        let _lock = self.lock_and_reload()?;
         let pos = self.position(id)?;
         let mut next = self.copy();
         if let OtpKind::Hotp { counter: c } = &mut next[pos].0.kind {

@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::seed::Seed;
-use crate::store::atomic::{ensure_parent, read_if_exists, write_atomic};
+use crate::store::atomic::{ensure_parent, lock_store, read_if_exists, write_atomic};
 use crate::store::{check_duplicate, TokenStore};
 use crate::token::{NewToken, TokenInfo};
 use crate::uri::OtpKind;
@@ -344,6 +344,7 @@ impl<B: SecretBackend> TokenStore for KeychainStore<B> {
     }
 
     fn add(&mut self, token: NewToken, now: u64) -> Result<TokenInfo> {
+        let _lock = lock_store(&self.index_path)?;
         let mut tokens = self.read_index()?;
         check_duplicate(&tokens, &token)?;
         let info = token.info(now);
@@ -373,6 +374,7 @@ impl<B: SecretBackend> TokenStore for KeychainStore<B> {
     }
 
     fn remove(&mut self, id: &str) -> Result<()> {
+        let _lock = lock_store(&self.index_path)?;
         let before = self.read_index()?;
         if !before.iter().any(|t| t.id == id) {
             return Err(Error::TokenNotFound {
@@ -390,6 +392,7 @@ impl<B: SecretBackend> TokenStore for KeychainStore<B> {
     }
 
     fn set_counter(&mut self, id: &str, counter: u64) -> Result<()> {
+        let _lock = lock_store(&self.index_path)?;
         let mut tokens = self.read_index()?;
         let t = tokens
             .iter_mut()
