@@ -32,7 +32,7 @@ use tauri::Manager;
 /// Starts the app (desktop `main`, or the mobile entry point).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    state::mark_process_start();
+    state::process_start_ms();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SOFTTOKEN_LOG")

@@ -69,11 +69,12 @@ pub fn system_ms() -> u64 {
         .unwrap_or(0)
 }
 
-static PROCESS_START: std::sync::OnceLock<(Instant, u64)> = std::sync::OnceLock::new();
+static PROCESS_START_MS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
 
-/// Notes the process's start (the first thing `run()` does), for the start-up breakdown.
-pub fn mark_process_start() {
-    let _ = PROCESS_START.get_or_init(|| (Instant::now(), system_ms()));
+/// The process's start in Unix ms, for the start-up breakdown: noted by the first call, which `run()` makes
+/// first thing.
+pub fn process_start_ms() -> u64 {
+    *PROCESS_START_MS.get_or_init(system_ms)
 }
 
 /// Everything the commands share.
@@ -86,16 +87,14 @@ pub struct App {
     /// Files.
     pub paths: Paths,
     settings: Mutex<Settings>,
-    /// When `run()` started, for the first-paint measurement (and as Unix ms, to compare with the webview's
-    /// clock).
-    pub started: Instant,
+    /// When `run()` started, Unix ms (comparable with the webview's clock), for the first-paint measurement.
     pub started_unix_ms: u64,
     /// When this state was ready (Tauri and GTK started, the keychain probed), Unix ms.
     pub ready_unix_ms: u64,
     /// How long opening and probing the OS keychain took at start, ms.
     pub keychain_probe_ms: u64,
-    /// How long the first load of the tokens (the seeds from the store) took, ms (`u64::MAX` until then).
-    pub store_read_ms: AtomicU64,
+    /// How long the first load of the tokens (the seeds from the store) took, ms; unset until then.
+    pub store_read_ms: std::sync::OnceLock<u64>,
     /// Bumped by every copy, so that a clear timer only clears its own copy.
     pub clipboard_generation: AtomicU64,
     /// Set once the first code has been painted.
@@ -142,10 +141,8 @@ impl App {
             }
         };
         let keychain_probe_ms = u64::try_from(probe.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let (started, started_unix_ms) = *PROCESS_START.get_or_init(|| (Instant::now(), system_ms()));
         App {
-            started,
-            started_unix_ms,
+            started_unix_ms: process_start_ms(),
             ready_unix_ms: system_ms(),
             keychain_probe_ms,
             store: Mutex::new(store),
@@ -153,7 +150,7 @@ impl App {
             keychain_error,
             paths,
             settings: Mutex::new(settings),
-            store_read_ms: AtomicU64::new(u64::MAX),
+            store_read_ms: std::sync::OnceLock::new(),
             clipboard_generation: AtomicU64::new(0),
             first_paint: AtomicBool::new(false),
             tester_available,
@@ -208,10 +205,9 @@ impl App {
                 Ok(out)
             })?;
             *cache = Some(tokens);
-            let ms = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX);
             let _ = self
                 .store_read_ms
-                .compare_exchange(u64::MAX, ms, Ordering::SeqCst, Ordering::SeqCst);
+                .set(u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX));
         }
         Ok(f(cache.as_deref().unwrap_or_default()))
     }

@@ -473,7 +473,6 @@ fn watch(
     }
 }
 
-/// `しんきんデモ [SKTN 1234 5671]  287 082  ▕██████████░░░░░▏ 12s`
 /// `text` as one printable line: names come from QR codes and files, errors quote what the user typed or a server
 /// sent, and a control character (an escape sequence, a carriage return) must not rewrite the terminal. A newline
 /// becomes a space; other control characters are shown escaped (`\u{1b}`). JSON output needs none of this.
@@ -487,6 +486,7 @@ pub(crate) fn printable(text: &str) -> String {
         .collect()
 }
 
+/// `しんきんデモ [SKTN 1234 5671]  287 082  ▕██████████░░░░░▏ 12s`
 fn render_line(label: &str, totp: &Totp, now: u64) -> String {
     let left = totp.seconds_left(now);
     let period = totp.period().seconds();

@@ -305,7 +305,7 @@ impl Service {
     /// (PSKC), compared exactly after trimming. Only that second case reads the database.
     ///
     /// # Errors
-    /// The serial's own error (`serial_check_digit`: a typo; `serial_format`) when neither matches.
+    /// The serial's own error (`serial_check_digit`: a typo; `bad_serial`: not a serial) when neither matches.
     pub async fn resolve_serial(&self, typed: &str) -> Result<String, ApiError> {
         match Serial::parse(typed) {
             Ok(s) => Ok(s.as_str().to_string()),

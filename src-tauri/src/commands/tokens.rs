@@ -100,23 +100,16 @@ pub fn first_paint(handle: AppHandle, app: State<'_, App>, marks: PaintMarks) {
     if app.first_paint.swap(true, Ordering::SeqCst) {
         return;
     }
-    let read = match app.store_read_ms.load(Ordering::SeqCst) {
-        u64::MAX => 0,
-        ms => ms,
-    };
     let parts = Breakdown::new(
         Rust {
             started_ms: app.started_unix_ms,
             ready_ms: app.ready_unix_ms,
             keychain_probe_ms: app.keychain_probe_ms,
-            store_read_ms: read,
+            store_read_ms: app.store_read_ms.get().copied().unwrap_or(0),
         },
         &marks,
     );
-    tracing::info!(
-        "first code painted {} ms after start ({parts})",
-        app.started.elapsed().as_millis()
-    );
+    tracing::info!("first code painted after {parts}");
     if let Some(t0) = std::env::var("SOFTTOKEN_BENCH_T0_MS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
