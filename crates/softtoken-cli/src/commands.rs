@@ -126,10 +126,14 @@ fn code(
         OtpKind::Hotp { counter } => (counter, None),
     };
     let generator = Generator::new(token.seed(), params);
-    // A stored HOTP token's counter is used up by showing its codes.
-    if let (OtpKind::Hotp { counter }, Some(store)) = (token.info.kind, store.as_mut()) {
-        store.set_counter(&token.info.id, counter.saturating_add(a.count))?;
-    }
+    // A stored HOTP token's counters are used up by showing their codes. They are taken from the store as it is
+    // now, under its lock, so a code shown by the app meanwhile is not shown again.
+    let gen_first = match (token.info.kind, store.as_mut()) {
+        (OtpKind::Hotp { .. }, Some(store)) => {
+            store.use_counters(&token.info.id, a.count)?.unwrap_or(gen_first)
+        }
+        _ => gen_first,
+    };
     let last = gen_first.saturating_add(a.count - 1);
     if a.json {
         let codes: Vec<serde_json::Value> = (gen_first..=last)

@@ -1444,3 +1444,43 @@ fn concurrent_adds_to_one_keychain_index_are_all_kept() {
         assert!(s.seed(&t.id).is_ok(), "{} has its seed", t.account);
     }
 }
+
+/// The app and the CLI showing an HOTP token's next code at the same moment: each gets its own counter, none is
+/// shown twice, and the stored counter ends past all of them. Four threads with their own handles on one store.
+fn concurrent_hotp_codes_never_repeat(mut open: impl FnMut() -> Box<dyn TokenStore + Send>) {
+    let id = open().add(hotp("Shinkin", "taro", 0), NOW).unwrap().id;
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (mut s, id) = (open(), id.clone());
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|_| match s.next_code(&id, NOW).unwrap().0.kind {
+                        OtpKind::Hotp { counter } => counter - 1,
+                        other => panic!("{other:?}"),
+                    })
+                    .collect::<Vec<u64>>()
+            })
+        })
+        .collect();
+    let mut used: Vec<u64> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    used.sort_unstable();
+    assert_eq!(used, (0..20).collect::<Vec<u64>>(), "counters 0 to 19, each once");
+    assert_eq!(open().find(&id).unwrap().kind, OtpKind::Hotp { counter: 20 });
+}
+
+#[test]
+fn concurrent_hotp_codes_from_one_vault_never_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = FilePassH::path(dir.path());
+    concurrent_hotp_codes_never_repeat(|| {
+        Box::new(FileStore::open_with_passphrase(&path, &pass(), fast()).unwrap())
+    });
+}
+
+#[test]
+fn concurrent_hotp_codes_from_one_keychain_index_never_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("tokens.json");
+    let backend = Arc::new(MemoryBackend::new());
+    concurrent_hotp_codes_never_repeat(|| Box::new(KeychainStore::new(index.clone(), backend.clone())));
+}

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::seed::Seed;
-use crate::store::{check_duplicate, TokenStore};
+use crate::store::{advance, check_duplicate, TokenStore};
 use crate::token::{NewToken, TokenInfo};
 use crate::uri::OtpKind;
 
@@ -57,5 +57,10 @@ impl TokenStore for MemoryStore {
             *c = counter;
         }
         Ok(())
+    }
+
+    fn use_counters(&mut self, id: &str, count: u64) -> Result<Option<u64>> {
+        let pos = self.position(id)?;
+        Ok(advance(&mut self.tokens[pos].0.kind, count))
     }
 }

@@ -51,6 +51,14 @@ pub trait TokenStore {
     /// [`Error::TokenNotFound`] or a storage error.
     fn set_counter(&mut self, id: &str, counter: u64) -> Result<()>;
 
+    /// Uses up `count` counters of the HOTP token with internal id `id`: returns the first of them and stores
+    /// the one after the last, in one step under the store's lock, so that two processes (the app and the CLI)
+    /// never get the same counter. `None` for a TOTP token, which is left as it is.
+    ///
+    /// # Errors
+    /// [`Error::TokenNotFound`] or a storage error; on error the counter is unchanged.
+    fn use_counters(&mut self, id: &str, count: u64) -> Result<Option<u64>>;
+
     /// The one token that `query` names (id, serial, `issuer:account`, issuer or account).
     ///
     /// # Errors
@@ -95,9 +103,14 @@ pub trait TokenStore {
                 let code = token.code_at(now);
                 Ok((token.info, code))
             }
-            OtpKind::Hotp { counter } => {
+            OtpKind::Hotp { .. } => {
+                // The counter stored now, not the one `load` read: another process may have used it since.
+                let counter = self
+                    .use_counters(&token.info.id, 1)?
+                    .ok_or_else(|| Error::TokenNotFound {
+                        query: query.chars().take(64).collect(),
+                    })?;
                 let code = Hotp::new(token.seed(), token.info.params()).code(counter);
-                self.set_counter(&token.info.id, counter.saturating_add(1))?;
                 let mut info = token.info;
                 info.kind = OtpKind::Hotp {
                     counter: counter.saturating_add(1),
@@ -105,6 +118,18 @@ pub trait TokenStore {
                 Ok((info, code))
             }
         }
+    }
+}
+
+/// Advances an HOTP counter by `count` in place and returns the first counter used; `None` for TOTP.
+pub(crate) fn advance(kind: &mut OtpKind, count: u64) -> Option<u64> {
+    match kind {
+        OtpKind::Hotp { counter } => {
+            let first = *counter;
+            *counter = first.saturating_add(count);
+            Some(first)
+        }
+        OtpKind::Totp { .. } => None,
     }
 }
 
