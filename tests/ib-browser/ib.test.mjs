@@ -45,6 +45,7 @@ const JA = {
   errLogin: '契約者IDまたはログインパスワードが正しくありません。',
   errTransferPassword: '振込用パスワードが正しくありません。',
   errWrongOtp: 'ワンタイムパスワードが正しくありません。',
+  errRate: '操作回数が多すぎます。1分ほど待ってから、もう一度お試しください。',
   errSerialTypo: 'シリアル番号に誤りがあります（入力ミスの可能性があります）。トークンの画面をもう一度ご確認ください。',
   triesLeft: (n) => `あと${n}回誤入力するとロックされます。`,
 };
@@ -679,6 +680,35 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
       assert.ok(!/\b(state|active|replaced|stopped|revoked|locked)\b/.test(main), `untranslated words on the home page: ${main}`);
       assert.ok(main.includes('ワンタイムパスワードのトークンが登録されていません。'), main);
     });
+  });
+
+  it('too many logins: the rate-limit page, the right password refused too, other contracts unaffected', async (t) => {
+    // A server of its own: the limiter counts this address's logins, and the other flows log in from it too.
+    const own = await startServer(path.join(tmp, 'rate-limited'));
+    try {
+      await flow(t, {}, async (page) => {
+        await page.goto(own.base + '/ib/login');
+        const login = async (contract, password) => {
+          await fill(page, '契約者ID', contract);
+          await fill(page, 'ログインパスワード', password);
+          return submit(page, 'ログイン');
+        };
+        // Ten wrong passwords for one contract ID: each an ordinary error.
+        for (let i = 1; i <= 10; i++) await assertError(page, await login('1000000002', 'wrong'), JA.errLogin);
+        // The eleventh attempt, even with the right password, is refused without checking it.
+        await assertError(page, await login('1000000002', 'demo-pass-2'), JA.errRate);
+        assert.equal(await page.getByLabel('契約者ID', { exact: true }).count(), 1, 'the login form is shown again');
+        await assertFitsWidth(page);
+        await shot(page, 'login-rate-limited');
+        // The limit is per contract ID (and a looser one per address): another customer logs in as usual.
+        const resp = await login('1000000003', 'demo-pass-3');
+        assert.equal(resp.status(), 200);
+        await assertNoError(page);
+        assert.ok((await text(page.locator('main'))).includes('ワンタイムパスワードのトークンが登録されていません。'));
+      });
+    } finally {
+      await own.stop();
+    }
   });
 
   it('dark colour scheme: white header and button text has WCAG AA contrast', async (t) => {

@@ -96,7 +96,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("err_not_active", "ご利用中のトークンではありません。", "This is not your token in use."),
     ("err_has_token", "既にトークンが登録されています。機種変更の場合は「トークン交換」を行ってください。", "A token is already registered. For a new phone, use Exchange."),
     ("err_no_token", "ワンタイムパスワードのトークンが登録されていません。先に利用登録を行ってください。", "No token is registered. Register one first."),
-    ("err_rate", "操作回数が多すぎます。しばらくしてからお試しください。", "Too many attempts. Please try again later."),
+    ("err_rate", "操作回数が多すぎます。1分ほど待ってから、もう一度お試しください。", "Too many attempts. Wait a minute, then try again."),
     ("err_session", "セッションの有効期限が切れました。最初からやり直してください。", "The session expired. Please start again."),
     ("err_internal", "システムエラーのため処理を完了できませんでした。お手数ですが、最初からやり直してください。", "A system error stopped the operation. Please start again."),
     ("err_busy", "ただいま混み合っています。処理は行われていません。しばらくしてからもう一度お試しください。", "The service is busy and nothing was done. Please try again shortly."),
