@@ -43,9 +43,11 @@ pub struct Breakdown {
     pub webview: i64,
     /// Navigation start to the UI's script running: loading the page's HTML, CSS and JavaScript.
     pub page: i64,
-    /// Script start to asking for the codes (the app state and settings IPC calls, the first screen).
+    /// Script start to asking for the codes. The UI asks for them first thing, beside the app state, so this is
+    /// only the script's own start.
     pub setup: i64,
-    /// Asking for the token list and codes to having both: IPC and the store read.
+    /// Asking for the token list and codes to the code screen having them: the IPC calls (the app state's too,
+    /// which runs beside them), the store read and building the shell.
     pub codes: i64,
     /// Of `codes`: reading the seeds from the store (the Secret Service, or the vault).
     pub store_read: i64,

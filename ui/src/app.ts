@@ -1,5 +1,5 @@
 // What screens share: the app's state and the ways to move between screens. main.ts implements it.
-import type { AppState, Settings, TokenView } from "./ipc";
+import type { AppState, Codes, Settings, TokenView } from "./ipc";
 
 export type ScreenName = "vault" | "codes" | "serial" | "add" | "settings";
 
@@ -16,6 +16,11 @@ export interface Ctx {
   go(name: Exclude<ScreenName, "serial">): void;
   /** Takes saved settings into use: language, tester banner. */
   applySettings(settings: Settings): void;
+  /**
+   * The token list and codes asked for at start-up, beside the app state; the first code screen takes them (once),
+   * later ones ask anew.
+   */
+  takeFirstCodes(): Promise<[TokenView[], Codes]> | undefined;
   /** Called when codes are on screen: tells Rust once, two frames later (startup benchmark). */
   firstPaint(): void;
 }

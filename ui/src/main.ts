@@ -1,7 +1,7 @@
 // softtoken's webview: the shell (header, navigation, tester banner, toast) and the screen router.
 performance.mark("script-start");
 import "./style.css";
-import { api, type AppState, type Settings } from "./ipc";
+import { api, type AppState, type Codes, type Settings, type TokenView } from "./ipc";
 import type { Cleanup, Ctx, ScreenName, SerialArg } from "./app";
 import { lang, onLangChange, resolveLang, selfCheck, setLang, setText } from "./i18n";
 import { button, h, icon, ICONS, mountToast, retranslateErrors, showError, svg } from "./dom";
@@ -75,6 +75,7 @@ onLangChange(() => retranslateErrors());
 
 let cleanup: Cleanup | void = undefined;
 let firstPaintSent = false;
+let firstCodes: Promise<[TokenView[], Codes]> | undefined;
 
 const ctx: Ctx = {
   state: null as unknown as AppState,
@@ -111,6 +112,11 @@ const ctx: Ctx = {
     ctx.state = { ...ctx.state, settings };
     setLang(resolveLang(settings.language, ctx.state.osLocale));
     updateBanner();
+  },
+  takeFirstCodes() {
+    const p = firstCodes;
+    firstCodes = undefined;
+    return p;
   },
   firstPaint() {
     if (firstPaintSent) return;
@@ -168,6 +174,12 @@ async function start() {
   document.body.dataset.screen = "loading";
   nav.hidden = true;
   main.replaceChildren(h("p", { class: "loading", i18n: "loading" }));
+  // The code screen's data is asked for now, beside the app state (they do not depend on each other), so the
+  // first code waits for one round of IPC rather than two. With no store open (the vault screen) it fails
+  // quietly and is not used.
+  performance.mark("codes-asked");
+  firstCodes = Promise.all([api.listTokens(), api.codes()]);
+  firstCodes.catch(() => undefined);
   try {
     ctx.state = await api.appState();
   } catch (e) {
@@ -182,6 +194,7 @@ async function start() {
   }
   setLang(resolveLang(ctx.state.settings.language, ctx.state.osLocale));
   updateBanner();
+  if (ctx.state.storage === null) firstCodes = undefined;
   ctx.go(ctx.state.storage === null ? "vault" : "codes");
 }
 
