@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::seed::Seed;
 use crate::store::atomic::{ensure_parent, lock_store, read_if_exists, write_atomic, StoreLock};
 use crate::store::keychain::SecretBackend;
-use crate::store::{advance, check_duplicate, TokenStore};
+use crate::store::{check_duplicate, TokenStore};
 use crate::token::{NewToken, TokenInfo};
 use crate::uri::OtpKind;
 use crate::vault::{self, KdfParams, VaultError, VaultKey};
@@ -118,23 +118,6 @@ impl FileStore {
         Ok(())
     }
 
-    /// Changes the kind (the HOTP counter) of token `id` under the store's lock, on the vault as it is on disk.
-    /// `change` says what to return; `None` from it means nothing changed and nothing is written.
-    fn edit_kind<R>(
-        &mut self,
-        id: &str,
-        change: impl FnOnce(&mut OtpKind) -> Option<R>,
-    ) -> Result<Option<R>> {
-        let _lock = self.lock_and_reload()?;
-        let pos = self.position(id)?;
-        let mut next = self.copy();
-        let Some(out) = change(&mut next[pos].0.kind) else {
-            return Ok(None);
-        };
-        self.commit(next)?;
-        Ok(Some(out))
-    }
-
     fn copy(&self) -> Vec<(TokenInfo, Seed)> {
         self.tokens
             .iter()
@@ -191,17 +174,13 @@ impl TokenStore for FileStore {
         self.commit(next)
     }
 
-    fn set_counter(&mut self, id: &str, counter: u64) -> Result<()> {
-        self.edit_kind(id, |kind| {
-            if let OtpKind::Hotp { counter: c } = kind {
-                *c = counter;
-            }
-            Some(())
-        })?;
+    fn update_kind(&mut self, id: &str, change: &mut dyn FnMut(&mut OtpKind) -> bool) -> Result<()> {
+        let _lock = self.lock_and_reload()?;
+        let pos = self.position(id)?;
+        let mut next = self.copy();
+        if change(&mut next[pos].0.kind) {
+            self.commit(next)?;
+        }
         Ok(())
-    }
-
-    fn use_counters(&mut self, id: &str, count: u64) -> Result<Option<u64>> {
-        self.edit_kind(id, |kind| advance(kind, count))
     }
 }

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::seed::Seed;
 use crate::store::atomic::{ensure_parent, lock_store, read_if_exists, write_atomic};
-use crate::store::{advance, check_duplicate, TokenStore};
+use crate::store::{check_duplicate, TokenStore};
 use crate::token::{NewToken, TokenInfo};
 use crate::uri::OtpKind;
 
@@ -336,28 +336,6 @@ impl<B: SecretBackend> KeychainStore<B> {
         })?;
         write_atomic(&self.index_path, &bytes)
     }
-
-    /// Changes the kind (the HOTP counter) of token `id` under the store's lock. `change` says what to return;
-    /// `None` from it means nothing changed and nothing is written.
-    fn edit_kind<R>(
-        &mut self,
-        id: &str,
-        change: impl FnOnce(&mut OtpKind) -> Option<R>,
-    ) -> Result<Option<R>> {
-        let _lock = lock_store(&self.index_path)?;
-        let mut tokens = self.read_index()?;
-        let t = tokens
-            .iter_mut()
-            .find(|t| t.id == id)
-            .ok_or_else(|| Error::TokenNotFound {
-                query: id.to_string(),
-            })?;
-        let Some(out) = change(&mut t.kind) else {
-            return Ok(None);
-        };
-        self.write_index(&tokens)?;
-        Ok(Some(out))
-    }
 }
 
 impl<B: SecretBackend> TokenStore for KeychainStore<B> {
@@ -413,17 +391,18 @@ impl<B: SecretBackend> TokenStore for KeychainStore<B> {
         Ok(())
     }
 
-    fn set_counter(&mut self, id: &str, counter: u64) -> Result<()> {
-        self.edit_kind(id, |kind| {
-            if let OtpKind::Hotp { counter: c } = kind {
-                *c = counter;
-            }
-            Some(())
-        })?;
+    fn update_kind(&mut self, id: &str, change: &mut dyn FnMut(&mut OtpKind) -> bool) -> Result<()> {
+        let _lock = lock_store(&self.index_path)?;
+        let mut tokens = self.read_index()?;
+        let t = tokens
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or_else(|| Error::TokenNotFound {
+                query: id.to_string(),
+            })?;
+        if change(&mut t.kind) {
+            self.write_index(&tokens)?;
+        }
         Ok(())
-    }
-
-    fn use_counters(&mut self, id: &str, count: u64) -> Result<Option<u64>> {
-        self.edit_kind(id, |kind| advance(kind, count))
     }
 }

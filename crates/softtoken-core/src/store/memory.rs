@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::seed::Seed;
-use crate::store::{advance, check_duplicate, TokenStore};
+use crate::store::{check_duplicate, TokenStore};
 use crate::token::{NewToken, TokenInfo};
 use crate::uri::OtpKind;
 
@@ -51,16 +51,9 @@ impl TokenStore for MemoryStore {
         Ok(())
     }
 
-    fn set_counter(&mut self, id: &str, counter: u64) -> Result<()> {
+    fn update_kind(&mut self, id: &str, change: &mut dyn FnMut(&mut OtpKind) -> bool) -> Result<()> {
         let pos = self.position(id)?;
-        if let OtpKind::Hotp { counter: c } = &mut self.tokens[pos].0.kind {
-            *c = counter;
-        }
+        change(&mut self.tokens[pos].0.kind);
         Ok(())
-    }
-
-    fn use_counters(&mut self, id: &str, count: u64) -> Result<Option<u64>> {
-        let pos = self.position(id)?;
-        Ok(advance(&mut self.tokens[pos].0.kind, count))
     }
 }

@@ -45,19 +45,46 @@ pub trait TokenStore {
     /// [`Error::TokenNotFound`] or a storage error; on error nothing was deleted.
     fn remove(&mut self, id: &str) -> Result<()>;
 
-    /// Sets an HOTP token's next counter.
+    /// Changes the kind (the HOTP counter) of the token with internal id `id` in one step under the store's lock,
+    /// on the store as it is now (another process may have changed it). `change` says whether it changed
+    /// anything; when it did not, nothing is written.
     ///
     /// # Errors
-    /// [`Error::TokenNotFound`] or a storage error.
-    fn set_counter(&mut self, id: &str, counter: u64) -> Result<()>;
+    /// [`Error::TokenNotFound`] or a storage error; on error nothing was changed.
+    fn update_kind(&mut self, id: &str, change: &mut dyn FnMut(&mut OtpKind) -> bool) -> Result<()>;
+
+    /// Sets an HOTP token's next counter (a TOTP token is left as it is).
+    ///
+    /// # Errors
+    /// As [`TokenStore::update_kind`].
+    fn set_counter(&mut self, id: &str, counter: u64) -> Result<()> {
+        self.update_kind(id, &mut |kind| match kind {
+            OtpKind::Hotp { counter: c } => {
+                *c = counter;
+                true
+            }
+            OtpKind::Totp { .. } => false,
+        })
+    }
 
     /// Uses up `count` counters of the HOTP token with internal id `id`: returns the first of them and stores
     /// the one after the last, in one step under the store's lock, so that two processes (the app and the CLI)
     /// never get the same counter. `None` for a TOTP token, which is left as it is.
     ///
     /// # Errors
-    /// [`Error::TokenNotFound`] or a storage error; on error the counter is unchanged.
-    fn use_counters(&mut self, id: &str, count: u64) -> Result<Option<u64>>;
+    /// As [`TokenStore::update_kind`]; on error the counter is unchanged.
+    fn use_counters(&mut self, id: &str, count: u64) -> Result<Option<u64>> {
+        let mut first = None;
+        self.update_kind(id, &mut |kind| match kind {
+            OtpKind::Hotp { counter } => {
+                first = Some(*counter);
+                *counter = counter.saturating_add(count);
+                true
+            }
+            OtpKind::Totp { .. } => false,
+        })?;
+        Ok(first)
+    }
 
     /// The one token that `query` names (id, serial, `issuer:account`, issuer or account).
     ///
@@ -118,18 +145,6 @@ pub trait TokenStore {
                 Ok((info, code))
             }
         }
-    }
-}
-
-/// Advances an HOTP counter by `count` in place and returns the first counter used; `None` for TOTP.
-pub(crate) fn advance(kind: &mut OtpKind, count: u64) -> Option<u64> {
-    match kind {
-        OtpKind::Hotp { counter } => {
-            let first = *counter;
-            *counter = first.saturating_add(count);
-            Some(first)
-        }
-        OtpKind::Totp { .. } => None,
     }
 }
 
