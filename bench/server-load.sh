@@ -3,6 +3,9 @@
 # with wrong codes), against the release server on SQLite and, when SOFTTOKEN_TEST_POSTGRES_URL is set (./x
 # bench-server starts a private PostgreSQL), on PostgreSQL. The load generator (crates/softtoken-server/examples/
 # loadgen.rs) runs on the same 2-core machine, so it takes CPU from the server: the numbers are a floor.
+# The two closed-loop runs saturate the server (its throughput; latency is then the queue of 64 clients). The
+# open-loop runs offer fixed rates (RATES, valid codes) from the same 64 clients and count each request's latency
+# from when it was due: latency against load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=target/bench
@@ -10,6 +13,7 @@ mkdir -p "$OUT"
 TOKENS=${TOKENS:-8000}
 CONC=${CONC:-64}
 DURATION=${DURATION:-20}
+RATES=${RATES:-1000 2000 3000 4000 5000}
 
 cargo build --release --locked -p softtoken-server --bin softtoken-server --example loadgen >&2
 SRV=$PWD/target/release/softtoken-server
@@ -26,10 +30,15 @@ run_one() { # name database-url
   pid=$!
   for _ in $(seq 100); do line=$(head -n 1 "$data/out" 2>/dev/null || true); [ -n "$line" ] && break; sleep 0.1; done
   base=$(grep -o 'http://[0-9.:]*' <<<"$line")
-  for mode in valid wrong; do
+  local runs=(valid wrong)
+  for r in $RATES; do runs+=("valid --rate $r"); done
+  # The control: the same rates against GET /v1/time, which touches no database (the HTTP and machine floor).
+  [ "$name" = sqlite ] && for r in $RATES; do runs+=("time --rate $r"); done
+  for run in "${runs[@]}"; do
     printf '%s\t' "$name" | tee -a "$OUT/server-load.tsv"
+    # shellcheck disable=SC2086 # $run is the mode and, for the open loop, --rate R
     "$LG" --url "$base" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency "$CONC" \
-      --duration "$DURATION" --period 1 --mode "$mode" | tee -a "$OUT/server-load.tsv"
+      --duration "$DURATION" --period 1 --mode $run | tee -a "$OUT/server-load.tsv"
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$data"

@@ -3,8 +3,15 @@
 //! demo-data --load-customers N` creates them: a contract has one token in use), then runs C concurrent clients for D
 //! seconds. In `valid` mode every request carries a fresh, correct code (each token is used at most once per
 //! time step, so every request is a real accept: lookup, unseal, HMAC window, compare-and-set, audit row); in
-//! `wrong` mode every request carries a wrong code (lookup, unseal, HMAC window, failure count, audit row).
+//! `wrong` mode every request carries a wrong code (lookup, unseal, HMAC window, failure count, audit row). `time`
+//! mode asks `GET /v1/time` instead, which touches no database: the floor of the HTTP round trip on this machine.
 //! Prints requests/s and latency percentiles as one JSON line.
+//!
+//! By default each client sends its next request as soon as the last is answered (a closed loop: the server is
+//! saturated, and the mean latency is C / throughput). With `--rate R` the C clients together offer R requests a
+//! second on a fixed schedule (an open loop, like wrk2): request n of a client is due at its start + n·C/R, and
+//! its latency is counted from when it was due, not from when it went out, so a server that falls behind is
+//! charged for the queue it causes (no coordinated omission).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -29,6 +36,8 @@ struct Opts {
     period: u64,
     mode: String,
     prefix: String,
+    /// Offered requests per second in all (open loop); `None`: closed loop.
+    rate: Option<f64>,
 }
 
 fn opts() -> Opts {
@@ -41,6 +50,7 @@ fn opts() -> Opts {
         period: 1,
         mode: "valid".into(),
         prefix: "LOAD".into(),
+        rate: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -55,6 +65,7 @@ fn opts() -> Opts {
             "--period" => o.period = v.parse().unwrap(),
             "--mode" => o.mode = v,
             "--prefix" => o.prefix = v,
+            "--rate" => o.rate = Some(v.parse().unwrap()),
             "--bench" => {
                 i += 1;
                 continue;
@@ -157,7 +168,11 @@ async fn main() {
     let per = o.tokens / o.concurrency;
     let deadline = Instant::now() + Duration::from_secs(o.duration);
     let mut set = tokio::task::JoinSet::new();
+    // Open loop: each client's interval between due times, the clients' first due times spread over one interval.
+    let interval = o.rate.map(|r| Duration::from_secs_f64(o.concurrency as f64 / r));
+    let t_start = Instant::now();
     for c in 0..o.concurrency {
+        let first_due = interval.map(|iv| t_start + iv.mul_f64(c as f64 / o.concurrency as f64));
         let (client, auth, url, prefix, mode, period) = (
             client.clone(),
             auth.clone(),
@@ -181,7 +196,11 @@ async fn main() {
             let mut lat = Vec::with_capacity(100_000);
             let (mut ok, mut bad) = (0u64, 0u64);
             let mut k = 0usize;
-            while Instant::now() < deadline {
+            let mut due = first_due;
+            while due.unwrap_or_else(Instant::now) < deadline {
+                if let Some(d) = due {
+                    tokio::time::sleep_until(d.into()).await;
+                }
                 let now = softtoken_core::now();
                 let (serial, totp) = &tokens[k];
                 let step = totp.step_at(now);
@@ -204,19 +223,29 @@ async fn main() {
                         "000000".to_string()
                     }
                 };
-                let t = Instant::now();
-                let r = client
-                    .post(format!("{url}/v1/validate"))
-                    .header("authorization", &auth)
-                    .json(&json!({ "serial": serial, "otp": otp }))
-                    .send()
-                    .await;
+                // Closed loop: from now. Open loop: from when the request was due.
+                let t = due.unwrap_or_else(Instant::now);
+                let r = if mode == "time" {
+                    client.get(format!("{url}/v1/time")).send().await
+                } else {
+                    client
+                        .post(format!("{url}/v1/validate"))
+                        .header("authorization", &auth)
+                        .json(&json!({ "serial": serial, "otp": otp }))
+                        .send()
+                        .await
+                };
                 let elapsed = t.elapsed();
                 match r {
                     Ok(r) => {
                         let v: Value = r.json().await.unwrap_or(Value::Null);
                         let expect_valid = mode == "valid";
-                        if v["valid"] == expect_valid {
+                        let as_expected = if mode == "time" {
+                            v.get("time").is_some()
+                        } else {
+                            v["valid"] == expect_valid
+                        };
+                        if as_expected {
                             ok += 1;
                         } else {
                             bad += 1;
@@ -226,6 +255,9 @@ async fn main() {
                 }
                 lat.push(u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX));
                 k = (k + 1) % tokens.len();
+                if let (Some(d), Some(iv)) = (due.as_mut(), interval) {
+                    *d += iv;
+                }
             }
             (lat, ok, bad)
         });
@@ -248,7 +280,7 @@ async fn main() {
     println!(
         "{}",
         json!({
-            "mode": o.mode, "concurrency": o.concurrency, "duration_s": o.duration, "tokens": o.tokens,
+            "mode": o.mode, "rate": o.rate, "concurrency": o.concurrency, "duration_s": o.duration, "tokens": o.tokens,
             "requests": lat.len(), "as_expected": ok, "unexpected": bad,
             "per_second": (lat.len() as f64 / o.duration as f64).round(),
             "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99), "max_ms": pct(1.0),
