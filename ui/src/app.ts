@@ -1,5 +1,6 @@
 // What screens share: the app's state and the ways to move between screens. main.ts implements it.
-import type { AppState, Codes, Settings, TokenView } from "./ipc";
+import type { AppState, Settings, TokenView } from "./ipc";
+import type { CodesAnswer } from "./screens/codes";
 
 export type ScreenName = "vault" | "codes" | "serial" | "add" | "settings";
 
@@ -20,7 +21,7 @@ export interface Ctx {
    * The token list and codes asked for at start-up, beside the app state; the first code screen takes them (once),
    * later ones ask anew.
    */
-  takeFirstCodes(): Promise<[TokenView[], Codes]> | undefined;
+  takeFirstCodes(): Promise<CodesAnswer> | undefined;
   /** Called when codes are on screen: tells Rust once, two frames later (startup benchmark). */
   firstPaint(): void;
 }

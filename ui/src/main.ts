@@ -1,12 +1,12 @@
 // softtoken's webview: the shell (header, navigation, tester banner, toast) and the screen router.
 performance.mark("script-start");
 import "./style.css";
-import { api, type AppState, type Codes, type Settings, type TokenView } from "./ipc";
+import { api, type AppState, type Settings } from "./ipc";
 import type { Cleanup, Ctx, ScreenName, SerialArg } from "./app";
 import { lang, onLangChange, resolveLang, selfCheck, setLang, setText } from "./i18n";
 import { button, h, icon, ICONS, mountToast, retranslateErrors, showError, svg } from "./dom";
 import { renderVault } from "./screens/vault";
-import { renderCodes } from "./screens/codes";
+import { askCodes, renderCodes, type CodesAnswer } from "./screens/codes";
 import { renderSerial } from "./screens/serial";
 import { renderAdd } from "./screens/add";
 import { renderSettings } from "./screens/settings";
@@ -75,7 +75,7 @@ onLangChange(() => retranslateErrors());
 
 let cleanup: Cleanup | void = undefined;
 let firstPaintSent = false;
-let firstCodes: Promise<[TokenView[], Codes]> | undefined;
+let firstCodes: Promise<CodesAnswer> | undefined;
 
 const ctx: Ctx = {
   state: null as unknown as AppState,
@@ -178,7 +178,7 @@ async function start() {
   // first code waits for one round of IPC rather than two. With no store open (the vault screen) it fails
   // quietly and is not used.
   performance.mark("codes-asked");
-  firstCodes = Promise.all([api.listTokens(), api.codes()]);
+  firstCodes = askCodes();
   firstCodes.catch(() => undefined);
   try {
     ctx.state = await api.appState();

@@ -22,6 +22,19 @@ import {
 } from "../dom";
 import { openDeleteDialog } from "./deleteDialog";
 
+/** The token list and the codes, and when the codes arrived (Date.now()), which anchors the screen's clock. */
+export interface CodesAnswer {
+  tokens: TokenView[];
+  codes: Codes;
+  arrivedMs: number;
+}
+
+/** Asks Rust for the token list and the codes. */
+export function askCodes(): Promise<CodesAnswer> {
+  const codes = api.codes().then((c) => ({ codes: c, arrivedMs: Date.now() }));
+  return Promise.all([api.listTokens(), codes]).then(([tokens, c]) => ({ tokens, ...c }));
+}
+
 const RING_R = 21;
 const RING_C = 2 * Math.PI * RING_R;
 /** The last seconds of a step: ring colour changes and the next code is shown. */
@@ -65,12 +78,12 @@ export function renderCodes(ctx: Ctx, root: HTMLElement): Cleanup {
   async function load() {
     try {
       performance.mark("codes-asked"); // the start-up's mark, when there was one, is the first and counts
-      const [tokens, codes] = await (ctx.takeFirstCodes() ?? Promise.all([api.listTokens(), api.codes()]));
+      const { tokens, codes, arrivedMs } = await (ctx.takeFirstCodes() ?? askCodes());
       performance.mark("codes-answered");
       if (!alive) return;
       loading.remove();
       build(tokens);
-      apply(codes);
+      apply(codes, false, arrivedMs);
       ctx.firstPaint();
     } catch (e) {
       if (!alive) return;
@@ -239,8 +252,9 @@ export function renderCodes(ctx: Ctx, root: HTMLElement): Cleanup {
   // -------------------------------------------------------------------------------------------------------------
   // Codes and time.
 
-  function apply(codes: Codes, reloaded = false) {
-    offset = codes.nowMs - Date.now();
+  /** `arrivedMs`: when `codes` came (the app's clock is anchored there, not at a later use of them). */
+  function apply(codes: Codes, reloaded = false, arrivedMs = Date.now()) {
+    offset = codes.nowMs - arrivedMs;
     let unknown = false;
     for (const cv of codes.codes) {
       const row = rows.find((r) => r.token.id === cv.id);
@@ -253,7 +267,7 @@ export function renderCodes(ctx: Ctx, root: HTMLElement): Cleanup {
         (tokens) => {
           if (!alive) return;
           build(tokens);
-          apply(codes, true);
+          apply(codes, true, arrivedMs);
         },
         () => undefined,
       );
