@@ -240,12 +240,7 @@ async fn add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart() {
 
 async fn add_by_uri_and_qr_file_refuse_junk_and_survive_a_restart_steps(driver: std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let start = |name| Start {
-        app_dir: dir.path(),
-        lang: "ja_JP.UTF-8",
-        env: vec![],
-        name,
-    };
+    let start = |name| Start::new(dir.path(), "ja_JP.UTF-8", name);
     let s = Session::start(&driver, start("first run")).await;
     assert_eq!(
         s.c.execute("return document.body.dataset.lang", vec![])
@@ -354,16 +349,7 @@ async fn online_provisioning_gives_a_token_the_bank_accepts() {
 async fn online_provisioning_gives_a_token_the_bank_accepts_steps(driver: std::path::PathBuf) {
     let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
-    let s = Session::start(
-        &driver,
-        Start {
-            app_dir: dir.path(),
-            lang: "en_US.UTF-8",
-            env: vec![],
-            name: "online",
-        },
-    )
-    .await;
+    let s = Session::start(&driver, Start::new(dir.path(), "en_US.UTF-8", "online")).await;
     assert_eq!(
         s.c.execute("return document.body.dataset.lang", vec![])
             .await
@@ -440,16 +426,7 @@ async fn delete_asks_first_and_then_erases_the_seed() {
 
 async fn delete_asks_first_and_then_erases_the_seed_steps(driver: std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let s = Session::start(
-        &driver,
-        Start {
-            app_dir: dir.path(),
-            lang: "ja_JP.UTF-8",
-            env: vec![],
-            name: "delete",
-        },
-    )
-    .await;
+    let s = Session::start(&driver, Start::new(dir.path(), "ja_JP.UTF-8", "delete")).await;
     let (id, _) = add_uri(&s, &uri_a()).await;
     let keychain = OsKeychain::new(softtoken_core::store::keychain::KEYCHAIN_SERVICE).unwrap();
     assert!(
@@ -516,16 +493,7 @@ async fn activation_qr_hotp_and_a_copied_code_that_is_cleared() {
 async fn activation_qr_hotp_and_a_copied_code_that_is_cleared_steps(driver: std::path::PathBuf) {
     let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
-    let s = Session::start(
-        &driver,
-        Start {
-            app_dir: dir.path(),
-            lang: "ja_JP.UTF-8",
-            env: vec![],
-            name: "activation",
-        },
-    )
-    .await;
+    let s = Session::start(&driver, Start::new(dir.path(), "ja_JP.UTF-8", "activation")).await;
 
     s.step("the bank's activation QR (reissue): the app provisions from the link's server, bound to the contract");
     let r = reqwest::Client::new()
@@ -637,16 +605,7 @@ async fn without_a_keychain_the_encrypted_file_is_offered() {
 
 async fn without_a_keychain_the_encrypted_file_is_offered_steps(driver: std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    // The app's D-Bus address points nowhere: no Secret Service.
-    let start = |name| Start {
-        app_dir: dir.path(),
-        lang: "ja_JP.UTF-8",
-        env: vec![(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/bus".to_string(),
-        )],
-        name,
-    };
+    let start = |name| Start::new(dir.path(), "ja_JP.UTF-8", name).without_keychain();
     let s = Session::start(&driver, start("no keychain")).await;
     s.wait_screen("vault").await;
     s.shot("e2e-vault-new").await;
@@ -706,13 +665,7 @@ async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
     let server = Server::start();
     for (lang, locale) in [("ja", "ja_JP.UTF-8"), ("en", "en_US.UTF-8")] {
         let dir = tempfile::tempdir().unwrap();
-        let start = |name, env| Start {
-            app_dir: dir.path(),
-            lang: locale,
-            env,
-            name,
-        };
-        let s = Session::start(&driver, start("screenshots", vec![])).await;
+        let s = Session::start(&driver, Start::new(dir.path(), locale, "screenshots")).await;
         let shot = |n: &str| format!("{lang}-{n}");
         s.wait_js("return ['codes','add'].includes(document.body.dataset.screen)")
             .await;
@@ -789,15 +742,7 @@ async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
         let nokeys = tempfile::tempdir().unwrap();
         let s = Session::start(
             &driver,
-            Start {
-                app_dir: nokeys.path(),
-                lang: locale,
-                env: vec![(
-                    "DBUS_SESSION_BUS_ADDRESS",
-                    "unix:path=/nonexistent/bus".to_string(),
-                )],
-                name: "screenshots, no keychain",
-            },
+            Start::new(nokeys.path(), locale, "screenshots, no keychain").without_keychain(),
         )
         .await;
         s.wait_screen("vault").await;

@@ -136,6 +136,28 @@ pub struct Start<'a> {
     pub name: &'a str,
 }
 
+impl<'a> Start<'a> {
+    /// The app with its files in `app_dir`, the OS locale `lang`, and the test session's keychain; `name` labels
+    /// the run in the test's log.
+    pub fn new(app_dir: &'a Path, lang: &'a str, name: &'a str) -> Start<'a> {
+        Start {
+            app_dir,
+            lang,
+            env: vec![],
+            name,
+        }
+    }
+
+    /// The same with no Secret Service reachable: the app's D-Bus address points nowhere.
+    pub fn without_keychain(mut self) -> Start<'a> {
+        self.env.push((
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/bus".to_string(),
+        ));
+        self
+    }
+}
+
 impl Session {
     pub async fn start(driver_bin: &Path, s: Start<'_>) -> Session {
         let port = free_port();
