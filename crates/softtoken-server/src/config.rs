@@ -195,12 +195,7 @@ pub async fn build_state_at(args: &Args, listen: SocketAddr) -> Result<AppState,
     };
     Ok(AppState {
         svc: Arc::new(Service {
-            writer: crate::writer::Writer::start(
-                db.writer_pool().clone(),
-                db.kind,
-                master.clone(),
-                settings.policy,
-            ),
+            writer: crate::writer::Writer::start(db.writer_target(), master.clone(), settings.policy)?,
             db,
             master,
             settings,

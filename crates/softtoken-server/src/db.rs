@@ -106,13 +106,15 @@ pub mod state {
     pub const REVOKED: &str = "revoked";
 }
 
-/// Reads go to `pool`; every write goes to `writer`. On SQLite the writer is a single connection, so writers
-/// queue fairly in the async pool instead of contending for SQLite's one write lock (whose busy handler sleeps);
-/// on PostgreSQL both are the same pool.
+/// Reads go to `pool`; every write goes to `writer`, except the validations' (the group-commit writer,
+/// `writer.rs`, which on SQLite has a connection of its own, on `sqlite_file`). On SQLite the writer pool is a
+/// single connection, so the pages' and admin writes queue fairly in the async pool instead of contending for
+/// SQLite's one write lock (whose busy handler sleeps); on PostgreSQL both are the same pool.
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
     writer: AnyPool,
+    sqlite_file: Option<std::path::PathBuf>,
     pub kind: DbKind,
 }
 
@@ -151,11 +153,11 @@ pub(crate) fn db_err(e: sqlx::Error) -> ApiError {
     ApiError::Internal(format!("database: {e}"))
 }
 
-const TOKEN_COLS: &str =
+pub(crate) const TOKEN_COLS: &str =
     "serial, contract_id, state, seed_sealed, algorithm, digits, period, last_step, drift, \
                           fail_count, locked, source, created_at, updated_at";
 
-fn token_row(r: &AnyRow) -> Result<TokenRow, sqlx::Error> {
+pub(crate) fn token_row(r: &AnyRow) -> Result<TokenRow, sqlx::Error> {
     Ok(TokenRow {
         serial: r.try_get("serial")?,
         contract_id: r.try_get("contract_id")?,
@@ -204,79 +206,131 @@ async fn insert_token_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(r.rows_affected())
 }
 
-/// The tokens with these serials, read inside the writer's transaction (500 per statement). With `lock`
-/// (PostgreSQL), the rows are locked `FOR UPDATE` in serial order: decisions are then made on rows no other server
-/// instance can change before the commit, and two instances' batches lock in the same order, so they queue
-/// instead of deadlocking.
-pub(crate) async fn tokens_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    serials: &[&str],
-    lock: bool,
-) -> Result<std::collections::HashMap<String, TokenRow>, ApiError> {
+/// A value bound to one of a [`Script`]'s placeholders.
+#[derive(Clone)]
+pub(crate) enum Val {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+}
+
+/// Statements run as one unit. On SQLite they go as one multi-statement query, which is one round trip to the
+/// connection's thread however many statements there are; PostgreSQL's extended protocol takes one statement per
+/// query, so there they run one after another. Each statement gets the number its placeholders start from, so
+/// the numbers are unique across a joined script. The rows of all statements come back in order.
+pub(crate) struct Script {
+    joined: bool,
+    stmts: Vec<(String, Vec<Val>)>,
+    args: usize,
+}
+
+impl Script {
+    pub(crate) fn new(kind: DbKind) -> Script {
+        Script {
+            joined: kind == DbKind::Sqlite,
+            stmts: Vec::new(),
+            args: 0,
+        }
+    }
+
+    /// Adds a statement; `sql` is given the number of the statement's first placeholder.
+    pub(crate) fn push(&mut self, sql: impl FnOnce(usize) -> String, args: Vec<Val>) {
+        let first = if self.joined { self.args + 1 } else { 1 };
+        self.args += args.len();
+        self.stmts.push((sql(first), args));
+    }
+
+    /// Runs the statements in order and returns every row they return. The SQL of these scripts varies with the
+    /// batch, so it is not kept in the connection's statement cache.
+    pub(crate) async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<Vec<AnyRow>, ApiError> {
+        fn query(
+            sql: &str,
+            args: Vec<Val>,
+        ) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+            let mut q = sqlx::query(sql).persistent(false);
+            for v in args {
+                q = match v {
+                    Val::Text(t) => q.bind(t),
+                    Val::OptText(t) => q.bind(t),
+                    Val::Int(i) => q.bind(i),
+                };
+            }
+            q
+        }
+        if self.joined {
+            let mut sql = String::new();
+            let mut args = Vec::with_capacity(self.args);
+            for (s, a) in self.stmts {
+                sql.push_str(&s);
+                sql.push_str(";\n");
+                args.extend(a);
+            }
+            return query(&sql, args).fetch_all(conn).await.map_err(db_err);
+        }
+        let mut rows = Vec::new();
+        for (s, a) in self.stmts {
+            rows.extend(query(&s, a).fetch_all(&mut *conn).await.map_err(db_err)?);
+        }
+        Ok(rows)
+    }
+}
+
+/// Adds the `SELECT` of the tokens with these serials (500 per statement), in serial order; with `lock`
+/// (PostgreSQL) the rows are locked `FOR UPDATE` in that order, so two server instances' batches queue instead
+/// of deadlocking.
+pub(crate) fn push_tokens_in(script: &mut Script, serials: &[&str], lock: bool) {
     let mut sorted = serials.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    let mut out = std::collections::HashMap::with_capacity(sorted.len());
     for chunk in sorted.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT {TOKEN_COLS} FROM tokens WHERE serial IN ({}) ORDER BY serial{}",
-            marks.join(", "),
-            if lock { " FOR UPDATE" } else { "" }
+        script.push(
+            |first| {
+                let marks: Vec<String> = (first..first + chunk.len()).map(|i| format!("${i}")).collect();
+                format!(
+                    "SELECT {TOKEN_COLS} FROM tokens WHERE serial IN ({}) ORDER BY serial{}",
+                    marks.join(", "),
+                    if lock { " FOR UPDATE" } else { "" }
+                )
+            },
+            chunk.iter().map(|s| Val::Text((*s).to_string())).collect(),
         );
-        let mut q = sqlx::query(&sql);
-        for s in chunk {
-            q = q.bind(*s);
-        }
-        for r in q.fetch_all(&mut **tx).await.map_err(db_err)? {
-            let row = token_row(&r).map_err(db_err)?;
-            out.insert(row.serial.clone(), row);
-        }
     }
-    Ok(out)
 }
 
-/// One multi-row `INSERT` per 100 audit rows (the group-commit writer's audit trail).
-pub(crate) async fn insert_audits(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    rows: &[AuditRow],
-) -> Result<(), ApiError> {
+/// Adds a multi-row `INSERT` per 100 audit rows.
+pub(crate) fn push_audits(script: &mut Script, rows: &[AuditRow]) {
     for chunk in rows.chunks(100) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let b = i * 8;
+        script.push(
+            |first| {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let marks: Vec<String> =
+                            (0..8).map(|c| format!("${}", first + i * 8 + c)).collect();
+                        format!("({})", marks.join(", "))
+                    })
+                    .collect();
                 format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8
+                    "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) VALUES {}",
+                    values.join(", ")
                 )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) VALUES {}",
-            values.join(", ")
+            },
+            chunk
+                .iter()
+                .flat_map(|a| {
+                    [
+                        Val::Text(a.id.clone()),
+                        Val::Int(a.at),
+                        Val::Text(a.actor.clone()),
+                        Val::Text(a.action.clone()),
+                        Val::OptText(a.serial.clone()),
+                        Val::OptText(a.contract_id.clone()),
+                        Val::Text(a.result.clone()),
+                        Val::Text(a.detail.clone()),
+                    ]
+                })
+                .collect(),
         );
-        let mut q = sqlx::query(&sql);
-        for a in chunk {
-            q = q
-                .bind(&a.id)
-                .bind(a.at)
-                .bind(&a.actor)
-                .bind(&a.action)
-                .bind(&a.serial)
-                .bind(&a.contract_id)
-                .bind(&a.result)
-                .bind(&a.detail);
-        }
-        q.execute(&mut **tx).await.map_err(db_err)?;
     }
-    Ok(())
 }
 
 async fn insert_activation_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
@@ -354,6 +408,7 @@ impl Db {
                 url.split('@').next_back().unwrap_or("")
             )));
         };
+        let mut sqlite_file = None;
         let (pool, writer) = match kind {
             DbKind::Sqlite => {
                 // WAL lets readers run beside the one writer; NORMAL sync is durable across application crashes
@@ -362,6 +417,14 @@ impl Db {
                     .map_err(db_err)?
                     .create_if_missing(true)
                     .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+                if opts.get_filename() == std::path::Path::new(":memory:") {
+                    return Err(ApiError::Internal(
+                        "an in-memory SQLite database cannot be shared by the server's connections: give a file, \
+                         sqlite:PATH"
+                            .into(),
+                    ));
+                }
+                sqlite_file = Some(opts.get_filename().to_path_buf());
                 // Create the file through the SQLite driver, then use the same URL through Any.
                 let pool = sqlx::SqlitePool::connect_with(opts).await.map_err(db_err)?;
                 pool.close().await;
@@ -371,17 +434,21 @@ impl Db {
                     format!("{url}?mode=rwc")
                 };
                 let make = |n: u32| {
-                    AnyPoolOptions::new().max_connections(n).after_connect(|conn, _| {
-                        Box::pin(async move {
-                            use sqlx::Executor;
-                            conn.execute(
+                    // A local file needs no liveness ping before each use (a round trip to the connection's thread).
+                    AnyPoolOptions::new()
+                        .max_connections(n)
+                        .test_before_acquire(false)
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                use sqlx::Executor;
+                                conn.execute(
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
                                  PRAGMA busy_timeout=10000;",
                             )
                             .await?;
-                            Ok(())
+                                Ok(())
+                            })
                         })
-                    })
                 };
                 let readers = make(8).connect(&any_url).await.map_err(db_err)?;
                 let writer = make(1).connect(&any_url).await.map_err(db_err)?;
@@ -400,7 +467,12 @@ impl Db {
             .run(&writer)
             .await
             .map_err(|e| ApiError::Internal(format!("migrations: {e}")))?;
-        Ok(Db { pool, writer, kind })
+        Ok(Db {
+            pool,
+            writer,
+            sqlite_file,
+            kind,
+        })
     }
     pub fn pool(&self) -> &AnyPool {
         &self.pool
@@ -409,6 +481,14 @@ impl Db {
     /// The pool every write goes through (one connection on SQLite).
     pub fn writer_pool(&self) -> &AnyPool {
         &self.writer
+    }
+
+    /// Where the validations' group-commit writer writes.
+    pub fn writer_target(&self) -> crate::writer::Target {
+        match &self.sqlite_file {
+            Some(f) => crate::writer::Target::Sqlite(f.clone()),
+            None => crate::writer::Target::Postgres(self.writer.clone()),
+        }
     }
 
     // ---- tokens ----
@@ -813,7 +893,9 @@ impl Db {
             .collect::<Result<Vec<_>, _>>()
             .map_err(db_err)?;
         let audits: Vec<AuditRow> = serials.iter().map(|s| audit_for(s)).collect();
-        insert_audits(&mut tx, &audits).await?;
+        let mut script = Script::new(self.kind);
+        push_audits(&mut script, &audits);
+        script.run(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(serials)
     }

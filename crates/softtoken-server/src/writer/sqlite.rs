@@ -1,0 +1,190 @@
+//! The group-commit writer on SQLite: a thread of its own with a connection of its own (rusqlite), on which a
+//! whole batch runs synchronously with cached one-row statements. Nothing inside a batch waits for another thread.
+//! The internet-banking pages and the admin API write through sqlx's one-connection writer pool; the two
+//! connections take turns at SQLite's write lock (`BEGIN IMMEDIATE`, with the same 10 s busy timeout).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use softtoken_core::sealed::MasterKey;
+use softtoken_core::validation::Policy;
+use tokio::sync::mpsc;
+
+use super::{backoff, changed_under_us, plan, reply, Check, Op, MAX_BATCH, TRIES};
+use crate::db::{TokenRow, TOKEN_COLS};
+use crate::error::ApiError;
+use crate::service::{now, Validation};
+
+pub(super) fn run(path: &Path, master: &MasterKey, policy: &Policy, mut rx: mpsc::Receiver<Op>) {
+    let mut conn: Option<Connection> = None;
+    while let Some(first) = rx.blocking_recv() {
+        let mut ops = Vec::with_capacity(MAX_BATCH);
+        ops.push(first);
+        while ops.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(op) => ops.push(op),
+                Err(_) => break,
+            }
+        }
+        let checks: Vec<&Check> = ops.iter().map(|o| &o.check).collect();
+        let mut outcome = commit(&mut conn, path, master, policy, &checks);
+        for attempt in 1..TRIES {
+            if !matches!(outcome, Err(ApiError::Busy(_))) {
+                break;
+            }
+            tracing::info!(attempt, "validation batch met another transaction; retrying");
+            std::thread::sleep(backoff(attempt));
+            outcome = commit(&mut conn, path, master, policy, &checks);
+        }
+        reply(ops, outcome);
+    }
+}
+
+/// A database error as the API reports it: a busy or locked database (another writer held the lock for longer
+/// than the busy timeout) is `Busy`, worth retrying; anything else is internal.
+fn sql_err(e: rusqlite::Error) -> ApiError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            ApiError::Busy(format!("database: {e}"))
+        }
+        _ => ApiError::Internal(format!("database: {e}")),
+    }
+}
+
+fn open(path: &Path) -> Result<Connection, ApiError> {
+    let conn = Connection::open(path).map_err(sql_err)?;
+    conn.busy_timeout(Duration::from_secs(10)).map_err(sql_err)?;
+    // As the sqlx connections (db.rs): WAL, NORMAL sync, foreign keys.
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+        .map_err(sql_err)?;
+    Ok(conn)
+}
+
+/// Runs one batch in one transaction, opening the connection first if there is none. After a failure the
+/// connection is kept only if it is out of its transaction.
+fn commit(
+    conn: &mut Option<Connection>,
+    path: &Path,
+    master: &MasterKey,
+    policy: &Policy,
+    ops: &[&Check],
+) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
+    let c = match conn {
+        Some(c) => c,
+        None => conn.insert(open(path)?),
+    };
+    let outcome = decide_and_write(c, master, policy, ops);
+    if outcome.is_err() && !c.is_autocommit() {
+        *conn = None;
+    }
+    outcome
+}
+
+fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
+    Ok(TokenRow {
+        serial: r.get("serial")?,
+        contract_id: r.get("contract_id")?,
+        state: r.get("state")?,
+        seed_sealed: r.get("seed_sealed")?,
+        algorithm: r.get("algorithm")?,
+        digits: r.get("digits")?,
+        period: r.get("period")?,
+        last_step: r.get("last_step")?,
+        drift: r.get("drift")?,
+        fail_count: r.get("fail_count")?,
+        locked: r.get::<_, i64>("locked")? != 0,
+        source: r.get("source")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+    })
+}
+
+fn decide_and_write(
+    conn: &mut Connection,
+    master: &MasterKey,
+    policy: &Policy,
+    ops: &[&Check],
+) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
+    // Dropped without a commit (any `?` below), the transaction rolls back.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql_err)?;
+    let t = now();
+    let mut rows: HashMap<String, TokenRow> = HashMap::with_capacity(ops.len());
+    {
+        let mut read = tx
+            .prepare_cached(&format!("SELECT {TOKEN_COLS} FROM tokens WHERE serial = ?1"))
+            .map_err(sql_err)?;
+        for c in ops {
+            if !rows.contains_key(&c.serial) {
+                if let Some(row) = read
+                    .query_row([&c.serial], token_row)
+                    .optional()
+                    .map_err(sql_err)?
+                {
+                    rows.insert(row.serial.clone(), row);
+                }
+            }
+        }
+    }
+
+    let plan = plan(&mut rows, ops, t, master, policy);
+    {
+        let mut accept = tx
+            .prepare_cached(
+                "UPDATE tokens SET last_step = ?2, drift = ?3, fail_count = 0, updated_at = ?5 \
+                 WHERE serial = ?1 AND state = ?4 AND locked = 0 AND (last_step IS NULL OR last_step < ?2)",
+            )
+            .map_err(sql_err)?;
+        let mut fail = tx
+            .prepare_cached(
+                "UPDATE tokens SET fail_count = fail_count + 1, \
+                 locked = CASE WHEN fail_count + 1 >= ?2 THEN 1 ELSE locked END, updated_at = ?3 \
+                 WHERE serial = ?1 RETURNING fail_count, locked",
+            )
+            .map_err(sql_err)?;
+        let max = i64::from(policy.max_failures);
+        for round in &plan.rounds {
+            for a in &round.accepts {
+                let n = accept
+                    .execute(params![a.serial, a.step, a.drift, a.state, t])
+                    .map_err(sql_err)?;
+                if n != 1 {
+                    return Err(changed_under_us());
+                }
+            }
+            for f in &round.failures {
+                let (n, locked): (i64, i64) = fail
+                    .query_row(params![f.serial, max, t], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(sql_err)?;
+                if (n, locked != 0) != (f.fail_count, f.locked) {
+                    return Err(changed_under_us());
+                }
+            }
+        }
+        let mut audit = tx
+            .prepare_cached(
+                "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(sql_err)?;
+        for a in &plan.audits {
+            audit
+                .execute(params![
+                    a.id,
+                    a.at,
+                    a.actor,
+                    a.action,
+                    a.serial,
+                    a.contract_id,
+                    a.result,
+                    a.detail
+                ])
+                .map_err(sql_err)?;
+        }
+    }
+    tx.commit().map_err(sql_err)?;
+    Ok(plan.results)
+}
