@@ -107,7 +107,7 @@ pub mod state {
 }
 
 /// Reads go to `pool`; every write goes to `writer`, except the validations' (the group-commit writer,
-/// `writer.rs`, which on SQLite has a connection of its own, on `sqlite_file`). On SQLite the writer pool is a
+/// `writer/`, which on SQLite has a connection of its own, on `sqlite_file`). On SQLite the writer pool is a
 /// single connection, so the pages' and admin writes queue fairly in the async pool instead of contending for
 /// SQLite's one write lock (whose busy handler sleeps); on PostgreSQL both are the same pool.
 #[derive(Debug, Clone)]
