@@ -98,9 +98,7 @@ impl Writer {
         let (tx, rx) = mpsc::channel(8192);
         match target {
             Target::Sqlite(path) => {
-                std::thread::Builder::new()
-                    .name("softtoken-writer".into())
-                    .spawn(move || sqlite::run(&path, &master, &policy, rx))
+                sqlite::start(path, master, policy, rx)
                     .map_err(|e| ApiError::Internal(format!("cannot start the database writer: {e}")))?;
             }
             Target::Postgres(pool) => {

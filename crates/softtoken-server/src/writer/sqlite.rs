@@ -9,7 +9,8 @@
 //! validation queued behind it for 10-25 ms.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -22,16 +23,29 @@ use crate::db::{TokenRow, TOKEN_COLS};
 use crate::error::ApiError;
 use crate::service::{now, Validation};
 
-pub(super) fn run(path: &Path, master: &MasterKey, policy: &Policy, mut rx: mpsc::Receiver<Op>) {
-    // Stops the checkpointer when the writer ends (dropped with it).
-    let (_stop, stopped) = std::sync::mpsc::channel::<()>();
-    let file = path.to_path_buf();
-    if let Err(e) = std::thread::Builder::new()
+/// Starts the checkpointer, and then the writer, each on a thread of its own. The writer's connection never
+/// checkpoints by itself, so it does not start without the checkpointer; when it ends, so does the checkpointer.
+pub(super) fn start(
+    path: PathBuf,
+    master: Arc<MasterKey>,
+    policy: Policy,
+    rx: mpsc::Receiver<Op>,
+) -> std::io::Result<()> {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let file = path.clone();
+    std::thread::Builder::new()
         .name("softtoken-checkpoint".into())
-        .spawn(move || checkpointer(&file, &stopped))
-    {
-        tracing::warn!(error = %e, "no checkpointer thread; the writer checkpoints the WAL itself");
-    }
+        .spawn(move || checkpointer(&file, &stopped))?;
+    std::thread::Builder::new()
+        .name("softtoken-writer".into())
+        .spawn(move || {
+            let _stop = stop;
+            run(&path, &master, &policy, rx);
+        })?;
+    Ok(())
+}
+
+fn run(path: &Path, master: &MasterKey, policy: &Policy, mut rx: mpsc::Receiver<Op>) {
     let mut conn: Option<Connection> = None;
     while let Some(first) = rx.blocking_recv() {
         let mut ops = Vec::with_capacity(MAX_BATCH);
