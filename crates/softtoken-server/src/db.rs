@@ -214,40 +214,27 @@ pub(crate) enum Val {
     Int(i64),
 }
 
-/// Statements run as one unit. On SQLite they go as one multi-statement query, which is one round trip to the
-/// connection's thread however many statements there are; PostgreSQL's extended protocol takes one statement per
-/// query, so there they run one after another. Each statement gets the number its placeholders start from, so
-/// the numbers are unique across a joined script. The rows of all statements come back in order.
+/// Statements built with their values and run in order on one connection, returning every row they return.
 pub(crate) struct Script {
-    joined: bool,
     stmts: Vec<(String, Vec<Val>)>,
-    args: usize,
 }
 
 impl Script {
-    pub(crate) fn new(kind: DbKind) -> Script {
-        Script {
-            joined: kind == DbKind::Sqlite,
-            stmts: Vec::new(),
-            args: 0,
-        }
+    pub(crate) fn new() -> Script {
+        Script { stmts: Vec::new() }
     }
 
-    /// Adds a statement; `sql` is given the number of the statement's first placeholder.
-    pub(crate) fn push(&mut self, sql: impl FnOnce(usize) -> String, args: Vec<Val>) {
-        let first = if self.joined { self.args + 1 } else { 1 };
-        self.args += args.len();
-        self.stmts.push((sql(first), args));
+    /// Adds a statement whose placeholders `$1`, `$2` … take `args` in order.
+    pub(crate) fn push(&mut self, sql: String, args: Vec<Val>) {
+        self.stmts.push((sql, args));
     }
 
-    /// Runs the statements in order and returns every row they return. The SQL of these scripts varies with the
-    /// batch, so it is not kept in the connection's statement cache.
+    /// Runs the statements in order. Their SQL varies with the number of rows, so it is not kept in the
+    /// connection's statement cache.
     pub(crate) async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<Vec<AnyRow>, ApiError> {
-        fn query(
-            sql: &str,
-            args: Vec<Val>,
-        ) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-            let mut q = sqlx::query(sql).persistent(false);
+        let mut rows = Vec::new();
+        for (sql, args) in self.stmts {
+            let mut q = sqlx::query(&sql).persistent(false);
             for v in args {
                 q = match v {
                     Val::Text(t) => q.bind(t),
@@ -255,65 +242,26 @@ impl Script {
                     Val::Int(i) => q.bind(i),
                 };
             }
-            q
-        }
-        if self.joined {
-            let mut sql = String::new();
-            let mut args = Vec::with_capacity(self.args);
-            for (s, a) in self.stmts {
-                sql.push_str(&s);
-                sql.push_str(";\n");
-                args.extend(a);
-            }
-            return query(&sql, args).fetch_all(conn).await.map_err(db_err);
-        }
-        let mut rows = Vec::new();
-        for (s, a) in self.stmts {
-            rows.extend(query(&s, a).fetch_all(&mut *conn).await.map_err(db_err)?);
+            rows.extend(q.fetch_all(&mut *conn).await.map_err(db_err)?);
         }
         Ok(rows)
-    }
-}
-
-/// Adds the `SELECT` of the tokens with these serials (500 per statement), in serial order; with `lock`
-/// (PostgreSQL) the rows are locked `FOR UPDATE` in that order, so two server instances' batches queue instead
-/// of deadlocking.
-pub(crate) fn push_tokens_in(script: &mut Script, serials: &[&str], lock: bool) {
-    let mut sorted = serials.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    for chunk in sorted.chunks(500) {
-        script.push(
-            |first| {
-                let marks: Vec<String> = (first..first + chunk.len()).map(|i| format!("${i}")).collect();
-                format!(
-                    "SELECT {TOKEN_COLS} FROM tokens WHERE serial IN ({}) ORDER BY serial{}",
-                    marks.join(", "),
-                    if lock { " FOR UPDATE" } else { "" }
-                )
-            },
-            chunk.iter().map(|s| Val::Text((*s).to_string())).collect(),
-        );
     }
 }
 
 /// Adds a multi-row `INSERT` per 100 audit rows.
 pub(crate) fn push_audits(script: &mut Script, rows: &[AuditRow]) {
     for chunk in rows.chunks(100) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let marks: Vec<String> = (1..=8).map(|c| format!("${}", i * 8 + c)).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
         script.push(
-            |first| {
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| {
-                        let marks: Vec<String> =
-                            (0..8).map(|c| format!("${}", first + i * 8 + c)).collect();
-                        format!("({})", marks.join(", "))
-                    })
-                    .collect();
-                format!(
-                    "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) VALUES {}",
-                    values.join(", ")
-                )
-            },
+            format!(
+                "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) VALUES {}",
+                values.join(", ")
+            ),
             chunk
                 .iter()
                 .flat_map(|a| {
@@ -893,7 +841,7 @@ impl Db {
             .collect::<Result<Vec<_>, _>>()
             .map_err(db_err)?;
         let audits: Vec<AuditRow> = serials.iter().map(|s| audit_for(s)).collect();
-        let mut script = Script::new(self.kind);
+        let mut script = Script::new();
         push_audits(&mut script, &audits);
         script.run(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;

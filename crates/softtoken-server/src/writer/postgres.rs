@@ -11,7 +11,7 @@ use sqlx::{AnyPool, Row};
 use tokio::sync::mpsc;
 
 use super::{backoff, changed_under_us, plan, reply, Accept, Check, Failure, Op, MAX_BATCH, TRIES};
-use crate::db::{db_err, DbKind, Script, TokenRow, Val};
+use crate::db::{db_err, Script, TokenRow, Val, TOKEN_COLS};
 use crate::error::ApiError;
 use crate::service::{now, Validation};
 
@@ -68,9 +68,9 @@ async fn decide_and_write(
 ) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
     let t = now();
     let serials: Vec<&str> = ops.iter().map(|c| c.serial.as_str()).collect();
-    let mut read = Script::new(DbKind::Postgres);
-    read.push(|_| "BEGIN".to_string(), Vec::new());
-    crate::db::push_tokens_in(&mut read, &serials, true);
+    let mut read = Script::new();
+    read.push("BEGIN".to_string(), Vec::new());
+    push_tokens_in(&mut read, &serials);
     let mut rows: HashMap<String, TokenRow> = HashMap::with_capacity(ops.len());
     for r in read.run(conn).await? {
         let row = crate::db::token_row(&r).map_err(db_err)?;
@@ -78,7 +78,7 @@ async fn decide_and_write(
     }
 
     let plan = plan(&mut rows, ops, t, master, policy);
-    let mut write = Script::new(DbKind::Postgres);
+    let mut write = Script::new();
     let mut expected: Vec<Changed> = Vec::new();
     for (tag, round) in (0..).step_by(2).zip(&plan.rounds) {
         push_accepts(&mut write, tag, &round.accepts, t);
@@ -115,6 +115,24 @@ async fn decide_and_write(
     Ok(plan.results)
 }
 
+/// Adds the `SELECT … FOR UPDATE` of the tokens with these serials (500 per statement). The rows are locked in
+/// serial order, so two server instances' batches queue instead of deadlocking.
+fn push_tokens_in(script: &mut Script, serials: &[&str]) {
+    let mut sorted = serials.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    for chunk in sorted.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        script.push(
+            format!(
+                "SELECT {TOKEN_COLS} FROM tokens WHERE serial IN ({}) ORDER BY serial FOR UPDATE",
+                marks.join(", ")
+            ),
+            chunk.iter().map(|s| Val::Text((*s).to_string())).collect(),
+        );
+    }
+}
+
 /// The groups of a VALUES list, placeholders numbered from `$first`, each value cast so PostgreSQL knows its type.
 fn values_list(rows: usize, types: &[&str], first: usize) -> String {
     (0..rows)
@@ -146,17 +164,15 @@ fn push_accepts(script: &mut Script, tag: i64, accepts: &[Accept], now: i64) {
             args.push(Val::Text(a.state.clone()));
         }
         script.push(
-            |first| {
-                format!(
-                    "WITH v(serial, step, drift, state) AS (VALUES {}) \
-                     UPDATE tokens SET last_step = v.step, drift = v.drift, fail_count = 0, \
-                     updated_at = CAST(${first} AS BIGINT) \
-                     FROM v WHERE tokens.serial = v.serial AND tokens.state = v.state AND tokens.locked = 0 \
-                     AND (tokens.last_step IS NULL OR tokens.last_step < v.step) {}",
-                    values_list(chunk.len(), &["TEXT", "BIGINT", "BIGINT", "TEXT"], first + 1),
-                    returning(tag)
-                )
-            },
+            format!(
+                "WITH v(serial, step, drift, state) AS (VALUES {}) \
+                 UPDATE tokens SET last_step = v.step, drift = v.drift, fail_count = 0, \
+                 updated_at = CAST($1 AS BIGINT) \
+                 FROM v WHERE tokens.serial = v.serial AND tokens.state = v.state AND tokens.locked = 0 \
+                 AND (tokens.last_step IS NULL OR tokens.last_step < v.step) {}",
+                values_list(chunk.len(), &["TEXT", "BIGINT", "BIGINT", "TEXT"], 2),
+                returning(tag)
+            ),
             args,
         );
     }
@@ -168,18 +184,15 @@ fn push_failures(script: &mut Script, tag: i64, failures: &[Failure], max: i64, 
         let mut args = vec![Val::Int(max), Val::Int(now)];
         args.extend(chunk.iter().map(|f| Val::Text(f.serial.clone())));
         script.push(
-            |first| {
-                format!(
-                    "WITH v(serial) AS (VALUES {}) \
-                     UPDATE tokens SET fail_count = tokens.fail_count + 1, \
-                     locked = CASE WHEN tokens.fail_count + 1 >= CAST(${first} AS BIGINT) THEN 1 \
-                     ELSE tokens.locked END, updated_at = CAST(${} AS BIGINT) \
-                     FROM v WHERE tokens.serial = v.serial {}",
-                    values_list(chunk.len(), &["TEXT"], first + 2),
-                    first + 1,
-                    returning(tag)
-                )
-            },
+            format!(
+                "WITH v(serial) AS (VALUES {}) \
+                 UPDATE tokens SET fail_count = tokens.fail_count + 1, \
+                 locked = CASE WHEN tokens.fail_count + 1 >= CAST($1 AS BIGINT) THEN 1 \
+                 ELSE tokens.locked END, updated_at = CAST($2 AS BIGINT) \
+                 FROM v WHERE tokens.serial = v.serial {}",
+                values_list(chunk.len(), &["TEXT"], 3),
+                returning(tag)
+            ),
             args,
         );
     }
