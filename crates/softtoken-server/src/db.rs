@@ -361,9 +361,14 @@ impl Db {
             DbKind::Sqlite => {
                 // WAL lets readers run beside the one writer; NORMAL sync is durable across application crashes
                 // and loses at most the last transactions on power loss, as SQLite documents for WAL.
+                // A new database gets 1 KiB pages instead of 4 KiB: a validation changes a few rows scattered
+                // over the token table and the audit indexes, and every changed page is a frame in the WAL, so
+                // smaller pages write a quarter of the bytes (BENCHMARKS.md, session 7). An existing database
+                // keeps its page size.
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                     .map_err(db_err)?
                     .create_if_missing(true)
+                    .page_size(1024)
                     .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
                 if opts.get_filename() == std::path::Path::new(":memory:") {
                     return Err(ApiError::Internal(
@@ -859,5 +864,24 @@ impl Db {
             out.push((t.to_string(), r.try_get::<i64, _>("n").map_err(db_err)?));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_new_sqlite_database_has_small_pages_and_a_wal() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let db = Db::connect(&format!("sqlite:{}", dir.path().join("new.db").display())).await?;
+        let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
+            .fetch_one(db.pool())
+            .await?;
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(db.pool())
+            .await?;
+        assert_eq!((page_size, journal.as_str()), (1024, "wal"));
+        Ok(())
     }
 }

@@ -105,20 +105,34 @@ fn wait_for_lock(tries: i32) -> bool {
     true
 }
 
-/// WAL frames (4 KiB pages) beyond which the checkpointer makes the writer wait, once, for a checkpoint of the
-/// whole WAL, after which the WAL starts again from its beginning: the passive checkpoints did not keep up.
-const WAL_RESTART_FRAMES: i64 = 16_384;
+/// The WAL size beyond which the checkpointer makes the writer wait, once, for a checkpoint of the whole WAL,
+/// after which the WAL starts again from its beginning: the passive checkpoints did not keep up.
+const WAL_RESTART_BYTES: i64 = 64 << 20;
+
+/// [`WAL_RESTART_BYTES`] in WAL frames (one page each) of a database with pages of `page_size` bytes: 65,536
+/// frames for the 1 KiB pages of a database created by this server, 16,384 for SQLite's default of 4 KiB.
+fn restart_frames(page_size: i64) -> i64 {
+    WAL_RESTART_BYTES / page_size.max(512)
+}
 
 /// Checkpoints the WAL every 100 ms until `stop` is dropped. A passive checkpoint copies what the writer has
 /// committed while the writer goes on.
 fn checkpointer(path: &Path, stop: &std::sync::mpsc::Receiver<()>) {
-    let mut conn: Option<Connection> = None;
+    let mut conn: Option<(Connection, i64)> = None;
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(Duration::from_millis(100))
     {
-        let c = match &conn {
-            Some(c) => c,
-            None => match open(path) {
-                Ok(c) => conn.insert(c),
+        let (c, limit) = match &mut conn {
+            Some((c, limit)) => (&*c, *limit),
+            None => match open(path).and_then(|c| {
+                let page_size = c
+                    .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))
+                    .map_err(sql_err)?;
+                Ok((c, restart_frames(page_size)))
+            }) {
+                Ok(opened) => {
+                    let (c, limit) = conn.insert(opened);
+                    (&*c, *limit)
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "checkpointer cannot open the database");
                     continue;
@@ -132,10 +146,15 @@ fn checkpointer(path: &Path, stop: &std::sync::mpsc::Receiver<()>) {
             })
         };
         match checkpoint("PASSIVE") {
-            Ok(frames) if frames > WAL_RESTART_FRAMES => {
-                tracing::debug!(frames, "the WAL is restarted");
-                if let Err(e) = checkpoint("RESTART") {
-                    tracing::warn!(error = %e, "WAL checkpoint failed");
+            Ok(frames) if frames > limit => {
+                let started = std::time::Instant::now();
+                match checkpoint("RESTART") {
+                    Ok(_) => tracing::debug!(
+                        frames,
+                        took_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                        "the WAL is restarted"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
                 }
             }
             Ok(_) => {}
@@ -311,5 +330,17 @@ mod tests {
         let rows: i64 = conn.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?;
         assert_eq!(rows, 100);
         Ok(())
+    }
+
+    #[test]
+    fn the_wal_restarts_at_the_same_size_whatever_the_page_size() {
+        assert_eq!(restart_frames(1024), 65_536);
+        assert_eq!(restart_frames(4096), 16_384);
+        assert_eq!(restart_frames(65_536), 1_024);
+        assert_eq!(
+            restart_frames(0),
+            131_072,
+            "a nonsense page size still gives a bound"
+        );
     }
 }
