@@ -19,6 +19,17 @@ cargo build --release --locked -p softtoken-server --bin softtoken-server --exam
 SRV=$PWD/target/release/softtoken-server
 LG=$PWD/target/release/examples/loadgen
 
+# The machine's CPU time so far (/proc/stat: user nice system idle iowait irq softirq steal), and the share of it
+# that the hypervisor gave to other guests (steal) between two readings. On a shared VM the latency tail follows
+# the steal more than anything else (BENCHMARKS.md, session 7), so each row reports it.
+cpu_times() { awk '/^cpu / {print $2, $3, $4, $5, $6, $7, $8, $9; exit}' /proc/stat; }
+steal_pct() { # before after
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    split(a, x); split(b, y); t = 0
+    for (i = 1; i <= 8; i++) t += y[i] - x[i]
+    printf "%.0f", (t > 0 ? 100 * (y[8] - x[8]) / t : 0) }'
+}
+
 run_one() { # name database-url
   local name=$1 url=$2 data pid line base
   data=$(mktemp -d)
@@ -35,10 +46,12 @@ run_one() { # name database-url
   # The control: the same rates against GET /v1/time, which touches no database (the HTTP and machine floor).
   [ "$name" = sqlite ] && for r in $RATES; do runs+=("time --rate $r"); done
   for run in "${runs[@]}"; do
-    printf '%s\t' "$name" | tee -a "$OUT/server-load.tsv"
+    local before result
+    before=$(cpu_times)
     # shellcheck disable=SC2086 # $run is the mode and, for the open loop, --rate R
-    "$LG" --url "$base" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency "$CONC" \
-      --duration "$DURATION" --period 1 --mode $run | tee -a "$OUT/server-load.tsv"
+    result=$("$LG" --url "$base" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency "$CONC" \
+      --duration "$DURATION" --period 1 --mode $run)
+    printf '%s\t%s\tsteal %s%%\n' "$name" "$result" "$(steal_pct "$before" "$(cpu_times)")" | tee -a "$OUT/server-load.tsv"
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$data"
