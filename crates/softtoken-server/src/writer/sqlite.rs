@@ -47,15 +47,9 @@ pub(super) fn start(
 
 fn run(path: &Path, master: &MasterKey, policy: &Policy, mut rx: mpsc::Receiver<Op>) {
     let mut conn: Option<Connection> = None;
-    while let Some(first) = rx.blocking_recv() {
-        let mut ops = Vec::with_capacity(MAX_BATCH);
-        ops.push(first);
-        while ops.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(op) => ops.push(op),
-                Err(_) => break,
-            }
-        }
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
+        let ops = std::mem::take(&mut batch);
         let checks: Vec<&Check> = ops.iter().map(|o| &o.check).collect();
         let mut outcome = commit(&mut conn, path, master, policy, &checks);
         for attempt in 1..TRIES {
