@@ -14,7 +14,7 @@ use softtoken_core::provisioning::{self, IssuedToken, ProvisionRequest, Provisio
 use softtoken_core::{qr, OtpAuthUri, OtpKind, Serial};
 use subtle::ConstantTimeEq;
 
-use crate::db::{state, AuditRow};
+use crate::db::{state, AuditFilter, AuditRow};
 use crate::error::{json_rejection, ApiError};
 use crate::service::{audit_id, now, Bind, Shared};
 use crate::AppState;
@@ -366,6 +366,8 @@ struct AuditQuery {
     serial: Option<String>,
     contract_id: Option<String>,
     action: Option<String>,
+    /// Paging: only entries older than this audit id (the last `id` of the previous page).
+    before: Option<String>,
     limit: Option<i64>,
 }
 
@@ -381,6 +383,12 @@ async fn admin_audit(
             .map(String::from)
             .unwrap_or_else(|_| s.to_string())
     });
+    if q.before.as_deref().is_some_and(|b| !crate::sane_id(b)) {
+        return Err(ApiError::bad(
+            "bad_query",
+            "before: give the id of the last entry of the previous page",
+        ));
+    }
     // A filter that no stored value can equal matches nothing; it never reaches the database.
     if [&serial, &q.contract_id, &q.action]
         .iter()
@@ -388,15 +396,16 @@ async fn admin_audit(
     {
         return Ok(Json(json!({ "entries": [] })));
     }
+    let filter = AuditFilter {
+        serial: serial.as_deref(),
+        contract_id: q.contract_id.as_deref(),
+        action: q.action.as_deref(),
+        before: q.before.as_deref(),
+    };
     let rows = st
         .svc
         .db
-        .audit_query(
-            serial.as_deref(),
-            q.contract_id.as_deref(),
-            q.action.as_deref(),
-            q.limit.unwrap_or(100).clamp(1, 1000),
-        )
+        .audit_query(&filter, q.limit.unwrap_or(100).clamp(1, 1000))
         .await?;
     Ok(Json(json!({ "entries": rows })))
 }

@@ -63,6 +63,62 @@ pub struct AuditRow {
     pub detail: String,
 }
 
+/// What the admin audit query matches; `None` matches any value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuditFilter<'a> {
+    pub serial: Option<&'a str>,
+    pub contract_id: Option<&'a str>,
+    pub action: Option<&'a str>,
+    /// Only rows older than this audit id: the last id of the previous page.
+    pub before: Option<&'a str>,
+}
+
+/// The SQL of `Db::audit_query` for `f`, and the values to bind in order; the limit is bound after them.
+///
+/// Only the filters given appear, each as a plain comparison, so that the database can use an index. The
+/// serial, or else the contract, leads through its index (`audit_serial`, `audit_contract`): the matching rows
+/// are found there and sorted, which is cheap, as one serial or contract has few rows next to the whole table.
+/// A second one is written `COALESCE(column, '') = $n`, which no index answers, so that the lead is not left to
+/// the planner's guess. A filter value is never empty (`crate::sane_id`), so both forms match the same rows.
+/// Without either, the rows come newest first from the primary key (`before` is a range of it), filtered by
+/// action on the way.
+pub fn audit_sql<'a>(f: &AuditFilter<'a>) -> (String, Vec<&'a str>) {
+    let mut terms: Vec<String> = Vec::new();
+    let mut values: Vec<&'a str> = Vec::new();
+    let mut led = false;
+    for (column, value) in [("serial", f.serial), ("contract_id", f.contract_id)] {
+        let Some(v) = value else { continue };
+        values.push(v);
+        terms.push(if led {
+            format!("COALESCE({column}, '') = ${}", values.len())
+        } else {
+            format!("{column} = ${}", values.len())
+        });
+        led = true;
+    }
+    if let Some(a) = f.action {
+        values.push(a);
+        terms.push(format!("action = ${}", values.len()));
+    }
+    if let Some(b) = f.before {
+        values.push(b);
+        terms.push(format!("id < ${}", values.len()));
+    }
+    let filter = if terms.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", terms.join(" AND "))
+    };
+    (
+        format!(
+            "SELECT id, at, actor, action, serial, contract_id, result, detail FROM audit{filter} \
+             ORDER BY id DESC LIMIT ${}",
+            values.len() + 1
+        ),
+        values,
+    )
+}
+
 /// A session row. `Debug` shows neither the session id (the cookie) nor the CSRF token.
 #[derive(Clone)]
 pub struct SessionRow {
@@ -717,25 +773,14 @@ impl Db {
         insert_audit(&self.writer, a).await
     }
 
-    pub async fn audit_query(
-        &self,
-        serial: Option<&str>,
-        contract_id: Option<&str>,
-        action: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<AuditRow>, ApiError> {
-        let rows = sqlx::query(
-            "SELECT id, at, actor, action, serial, contract_id, result, detail FROM audit \
-             WHERE ($1 IS NULL OR serial = $1) AND ($2 IS NULL OR contract_id = $2) AND ($3 IS NULL OR action = $3) \
-             ORDER BY id DESC LIMIT $4",
-        )
-        .bind(serial)
-        .bind(contract_id)
-        .bind(action)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
+    /// The newest audit rows (at most `limit`) that match `f`, newest first.
+    pub async fn audit_query(&self, f: &AuditFilter<'_>, limit: i64) -> Result<Vec<AuditRow>, ApiError> {
+        let (sql, values) = audit_sql(f);
+        let mut q = sqlx::query(&sql);
+        for v in values {
+            q = q.bind(v);
+        }
+        let rows = q.bind(limit).fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter()
             .map(|r| -> Result<AuditRow, sqlx::Error> {
                 Ok(AuditRow {

@@ -219,6 +219,18 @@ fn table(db: &TestDb) {
             s == 200 && b["entries"].as_array().is_some_and(Vec::is_empty),
             "audit query {inj:?}: {s} {b}"
         );
+        // A page cursor is only compared with ids: any text that could be one is answered (200), the rest is a
+        // clear 400.
+        let (s, b) = server.get(&format!("/v1/admin/audit?before={enc}"));
+        let want = if inj.chars().any(char::is_control) {
+            (400, json!("bad_query"))
+        } else {
+            (200, Value::Null)
+        };
+        assert!(
+            (s, b["error"]["code"].clone()) == want && (s != 200 || b["entries"].is_array()),
+            "audit before {inj:?}: {s} {b}"
+        );
         let (s, b) = server.post("/v1/admin/qr", &json!({"kind": "activation", "contract_id": inj}));
         assert!(
             s == 404 && b["error"]["code"] == "unknown_contract",

@@ -52,7 +52,7 @@ pub fn databases() -> Vec<TestDb> {
 }
 
 /// A fresh, empty PostgreSQL database on the server at `base_url`; returns its URL.
-fn fresh_pg_database(base_url: &str) -> String {
+pub fn fresh_pg_database(base_url: &str) -> String {
     use sqlx::Connection;
     use sqlx::Executor;
     let name = format!("softtoken_test_{:016x}", rand::random::<u64>());
