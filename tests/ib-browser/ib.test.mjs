@@ -688,11 +688,6 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
     try {
       await flow(t, {}, async (page) => {
         await page.goto(own.base + '/ib/login');
-        // The limiter counts per whole minute of the clock (softtoken-server's limiter.rs): eleven attempts that
-        // straddle a minute's end would start counting again. They take about 5 s, so start with 20 s or more of
-        // the minute left.
-        const intoMinute = Date.now() % 60_000;
-        if (intoMinute > 40_000) await sleep(60_000 - intoMinute + 200);
         const login = async (contract, password) => {
           await fill(page, '契約者ID', contract);
           await fill(page, 'ログインパスワード', password);

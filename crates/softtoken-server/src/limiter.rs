@@ -1,9 +1,14 @@
-//! A small in-memory rate limiter: at most N events per key per minute (fixed one-minute windows). Used for
-//! internet-banking logins (per contract ID and per client address), new internet-banking sessions and
-//! provisioning (per client address and overall).
+//! A small in-memory rate limiter: about N events per key in any 60 seconds. Used for internet-banking logins
+//! (per contract ID and per client address), new internet-banking sessions and provisioning (per client address
+//! and overall).
 //!
-//! Its memory is bounded: past [`MAX_KEYS`] keys in one minute, every new key of a bucket shares one overflow
-//! count, so a flood from many addresses is still limited (as one client) instead of growing the map.
+//! Per key it counts the events of the current clock minute and of the minute before, and weighs the earlier
+//! count by the share of that minute still inside the last 60 seconds (a sliding-window counter). Counting per
+//! whole minute alone would let 2N attempts through around a minute's end. Refused attempts count too, so a
+//! client that keeps trying stays refused.
+//!
+//! Its memory is bounded: past [`MAX_KEYS`] keys at once, every new key of a bucket shares one overflow count,
+//! so a flood from many addresses is still limited (as one client) instead of growing the map.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -15,13 +20,42 @@ pub const MAX_KEYS: usize = 100_000;
 /// The key under which a bucket counts new keys once the map is full.
 const OVERFLOW: &str = "\u{0}overflow";
 
+/// One key's counts: the events of clock minute `minute` and of the minute before it.
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    minute: u64,
+    previous: u32,
+    current: u32,
+}
+
+impl Counts {
+    /// Moves the counts on to `minute`. A clock that went back keeps the counts as they are.
+    fn roll(&mut self, minute: u64) {
+        if minute == self.minute + 1 {
+            self.previous = self.current;
+        } else if minute > self.minute {
+            self.previous = 0;
+        } else {
+            return;
+        }
+        self.current = 0;
+        self.minute = minute;
+    }
+
+    /// The events of the 60 seconds up to `second` (into the current minute): all of this minute's, and the
+    /// previous minute's in proportion to the part of it still inside that span, rounded up.
+    fn in_last_60s(&self, second: u64) -> u64 {
+        (u64::from(self.previous) * (60 - second)).div_ceil(60) + u64::from(self.current)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Limiter {
-    windows: Mutex<HashMap<(String, String), (u64, u32)>>,
+    windows: Mutex<HashMap<(String, String), Counts>>,
 }
 
 impl Limiter {
-    /// Counts one event for (`bucket`, `key`) and says whether it is within `per_minute`.
+    /// Counts one event for (`bucket`, `key`) and says whether it is within `per_minute` over the last 60 s.
     pub fn allow(&self, bucket: &str, key: &str, per_minute: u32) -> bool {
         self.allow_at(bucket, key, per_minute, softtoken_core::now())
     }
@@ -34,17 +68,20 @@ impl Limiter {
         };
         let mut id = (bucket.to_string(), key.to_string());
         if w.len() >= MAX_KEYS && !w.contains_key(&id) {
-            w.retain(|_, (m, _)| *m == minute);
+            // Counts older than the previous minute no longer weigh anything.
+            w.retain(|_, c| c.minute + 1 >= minute);
             if w.len() >= MAX_KEYS {
                 id.1 = OVERFLOW.to_string();
             }
         }
-        let e = w.entry(id).or_insert((minute, 0));
-        if e.0 != minute {
-            *e = (minute, 0);
-        }
-        e.1 = e.1.saturating_add(1);
-        e.1 <= per_minute
+        let c = w.entry(id).or_insert(Counts {
+            minute,
+            previous: 0,
+            current: 0,
+        });
+        c.roll(minute);
+        c.current = c.current.saturating_add(1);
+        c.in_last_60s(now % 60) <= u64::from(per_minute)
     }
 
     /// Keys tracked now (for tests).
@@ -81,12 +118,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_per_key_and_minute() {
+    fn limits_per_key_over_the_last_60_seconds() {
         let l = Limiter::default();
-        assert!((0..3).all(|_| l.allow_at("login", "a", 3, 60)));
-        assert!(!l.allow_at("login", "a", 3, 61));
-        assert!(l.allow_at("login", "b", 3, 61));
-        assert!(l.allow_at("login", "a", 3, 120));
+        // Ten at the end of one minute leave none for the start of the next (counts per whole minute alone
+        // would let ten more through at once).
+        assert!((0..10).all(|_| l.allow_at("login", "a", 10, 119)));
+        assert!(!l.allow_at("login", "a", 10, 120));
+        assert!(!l.allow_at("login", "a", 10, 121));
+        // Other keys are counted on their own.
+        assert!(l.allow_at("login", "b", 10, 120));
+        // Half a minute on, the previous minute's ten weigh five, and this minute has had two attempts (refused,
+        // but counted): three more pass.
+        assert!((0..3).all(|_| l.allow_at("login", "a", 10, 150)));
+        assert!(!l.allow_at("login", "a", 10, 150));
+        // Two minutes on, nothing weighs any more.
+        assert!((0..10).all(|_| l.allow_at("login", "a", 10, 240)));
+        // A clock that steps back does not clear the counts.
+        assert!(!l.allow_at("login", "a", 10, 100));
     }
 
     #[test]
@@ -105,8 +153,10 @@ mod tests {
         // Keys already tracked keep their own count.
         assert!(l.allow_at("ip", "7", 2, 62));
         assert!(!l.allow_at("ip", "7", 2, 62));
-        // The next minute the old keys are dropped and new keys are counted on their own again.
-        assert!(l.allow_at("ip", "new-3", 2, 120));
+        // Once the old keys' minute no longer weighs (two minutes on), they are dropped and new keys are counted
+        // on their own again.
+        assert!(!l.allow_at("ip", "new-4", 2, 120));
+        assert!(l.allow_at("ip", "new-3", 2, 180));
         assert!(l.len() < 10);
     }
 

@@ -448,17 +448,3 @@ pub fn current(totp: &Totp) -> (String, u64) {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
-
-/// Waits, if need be, until the next minute of the clock begins, so that `needed` fits before the minute ends.
-/// The server's rate limiter counts per whole minute (limiter.rs): attempts that straddle a minute's end are
-/// counted afresh after it, and a test counting to a limit would then see no refusal.
-pub fn inside_one_limiter_minute(needed: Duration) {
-    let into = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() % 60_000)
-        .unwrap_or(0);
-    let left = Duration::from_millis(u64::try_from(60_000 - into).unwrap_or(0));
-    if left < needed {
-        std::thread::sleep(left + Duration::from_millis(200));
-    }
-}
