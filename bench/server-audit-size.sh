@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The SQLite latency of POST /v1/validate against the size of the audit table: a fixed rate of valid codes
+# (RATE, 64 clients, the load generator of bench/server-load.sh) on a fresh server whose audit table already
+# holds N older validation rows, spread over the 8,000 load-test tokens as real traffic would be. Each size is
+# run with the audit indexes as shipped and, to show what they cost, without the contract index and without
+# both (a what-if: the admin audit query needs them). The configurations alternate, round after round, so that
+# the machine's drift (CPU steal, BENCHMARKS.md session 7) spreads over all of them. Each row: p50, p99, max,
+# the CPU steal during the run, and the bytes the server wrote to disk.
+#
+#   ./x bench-audit                     # = bash bench/server-audit-size.sh (installs sqlite3 first)
+#   ROWS="0 200000 500000" ROUNDS=2 bash bench/server-audit-size.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=target/bench
+mkdir -p "$OUT"
+TOKENS=8000
+RATE=${RATE:-5000}
+DURATION=${DURATION:-20}
+ROUNDS=${ROUNDS:-3}
+ROWS=${ROWS:-0 500000}
+# name and SQL run after the prefill; "shipped" changes nothing.
+VARIANTS=("shipped:" "no-contract-index:DROP INDEX audit_contract;"
+  "no-audit-indexes:DROP INDEX audit_serial; DROP INDEX audit_contract;")
+
+command -v sqlite3 >/dev/null || { echo "sqlite3 is missing (apt-get install sqlite3, or ./x bench-audit)" >&2; exit 1; }
+cargo build --release --locked -p softtoken-server --bin softtoken-server --example loadgen >&2
+SRV=$PWD/target/release/softtoken-server
+LG=$PWD/target/release/examples/loadgen
+
+cpu_times() { awk '/^cpu / {print $2, $3, $4, $5, $6, $7, $8, $9; exit}' /proc/stat; }
+steal_pct() { # before after
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    split(a, x); split(b, y); t = 0
+    for (i = 1; i <= 8; i++) t += y[i] - x[i]
+    printf "%.0f", (t > 0 ? 100 * (y[8] - x[8]) / t : 0) }'
+}
+
+# Starts the server on DATA; sets PID and BASE.
+start() {
+  SOFTTOKEN_LOG=warn "$SRV" --data "$1" --database "sqlite:$1/softtoken.db" --period 1 --max-failures 1000000000 \
+    --listen 127.0.0.1:0 >"$1/out" 2>"$1/err" &
+  PID=$!
+  local line=""
+  for _ in $(seq 100); do line=$(head -n 1 "$1/out" 2>/dev/null || true); [ -n "$line" ] && break; sleep 0.1; done
+  BASE=$(grep -o 'http://[0-9.:]*' <<<"$line")
+}
+stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; }
+
+# N validation rows from a day ago, one every 100 µs, token by token in a scattered order; then SQL.
+prefill() { # db rows sql
+  local start=$(( ($(date +%s) - 86400) * 1000000 ))
+  sqlite3 "$1" >/dev/null <<SQL
+PRAGMA journal_mode=WAL;
+CREATE TEMP TABLE t AS SELECT serial, contract_id, row_number() OVER (ORDER BY serial) - 1 AS k FROM tokens;
+CREATE INDEX temp.t_k ON t (k);
+WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < $2 - 1)
+INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail)
+SELECT printf('%016x%016x', $start + i * 100, abs(random())), ($start + i * 100) / 1000000, 'api', 'validate',
+       t.serial, t.contract_id, 'ok', 'drift 0'
+FROM c JOIN t ON t.k = (c.i * 7919) % (SELECT count(*) FROM t) WHERE $2 > 0;
+$3
+PRAGMA wal_checkpoint(TRUNCATE);
+SQL
+}
+
+run_one() { # rows variant-name sql
+  local data before w0 w1 result
+  data=$(mktemp -d)
+  SOFTTOKEN_LOG=warn "$SRV" --data "$data" --database "sqlite:$data/softtoken.db" demo-data \
+    --load-customers "$TOKENS" >/dev/null
+  # The load generator imports and assigns its tokens on first use; a one-second run does that.
+  start "$data"
+  "$LG" --url "$BASE" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency 4 --duration 1 \
+    --period 1 --mode time >/dev/null
+  stop
+  prefill "$data/softtoken.db" "$1" "$3"
+  start "$data"
+  before=$(cpu_times)
+  w0=$(awk '/^write_bytes/ {print $2}' "/proc/$PID/io")
+  result=$("$LG" --url "$BASE" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency 64 \
+    --duration "$DURATION" --period 1 --mode valid --rate "$RATE")
+  w1=$(awk '/^write_bytes/ {print $2}' "/proc/$PID/io")
+  printf '%s\t%s\t%s\tsteal %s%%\twrote %s MB\n' "$1" "$2" "$result" "$(steal_pct "$before" "$(cpu_times)")" \
+    "$(( (w1 - w0) / 1000000 ))" | tee -a "$OUT/server-audit-size.tsv"
+  stop
+  rm -rf "$data"
+}
+
+: >"$OUT/server-audit-size.tsv"
+for round in $(seq "$ROUNDS"); do
+  for rows in $ROWS; do
+    for v in "${VARIANTS[@]}"; do
+      # The what-ifs only on a grown table: on an empty one there is nothing for them to show.
+      [ "$rows" = 0 ] && [ "${v%%:*}" != shipped ] && continue
+      run_one "$rows" "${v%%:*}" "${v#*:}"
+    done
+  done
+  echo "round $round done" >&2
+done
+
+# A table per configuration: one line per run.
+echo
+echo "| audit rows before | indexes | p50 | p99 | max | steal | disk writes |"
+echo "|---:|:---|---:|---:|---:|---:|---:|"
+awk -F'\t' '{
+  p50 = $3; sub(/.*"p50_ms":/, "", p50); sub(/[,}].*/, "", p50)
+  p99 = $3; sub(/.*"p99_ms":/, "", p99); sub(/[,}].*/, "", p99)
+  mx = $3; sub(/.*"max_ms":/, "", mx); sub(/[,}].*/, "", mx)
+  st = $4; sub(/steal /, "", st); wr = $5; sub(/wrote /, "", wr)
+  printf "| %s | %s | %.1f ms | %.1f ms | %.1f ms | %s | %s |\n", $1, $2, p50, p99, mx, st, wr
+}' "$OUT/server-audit-size.tsv" | sort -t'|' -k2,2n -k3,3 -s
