@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The SQLite latency of POST /v1/validate against the size of the audit table: a fixed rate of valid codes
 # (RATE, 64 clients, the load generator of bench/server-load.sh) on a fresh server whose audit table already
-# holds N older validation rows, spread over the 8,000 load-test tokens as real traffic would be. Each size is
-# run with the audit indexes as shipped and, to show what they cost, without the contract index and without
-# both (a what-if: the admin audit query needs them). The configurations alternate, round after round, so that
-# the machine's drift (CPU steal, BENCHMARKS.md session 7) spreads over all of them. Each row: p50, p99, max,
-# the CPU steal during the run, and the bytes the server wrote to disk.
+# holds N older validation rows, spread over the 8,000 load-test tokens as real traffic would be. The sizes
+# alternate, round after round, so that the machine's drift (CPU steal, BENCHMARKS.md session 7) spreads over
+# all of them. Each row: p50, p99, max, the CPU steal during the run, and the bytes the server wrote to disk.
+# VARIANTS below can add what-ifs: a name and SQL run on the grown table after the pre-fill (e.g. to drop an
+# index); session 8 compared the audit indexes of that time that way.
 #
 #   ./x bench-audit                     # = bash bench/server-audit-size.sh (installs sqlite3 first)
 #   ROWS="0 200000 500000" ROUNDS=2 bash bench/server-audit-size.sh
@@ -18,22 +18,12 @@ RATE=${RATE:-5000}
 DURATION=${DURATION:-20}
 ROUNDS=${ROUNDS:-3}
 ROWS=${ROWS:-0 500000}
-# name and SQL run after the prefill; "shipped" changes nothing.
-VARIANTS=("shipped:" "no-contract-index:DROP INDEX audit_contract;"
-  "no-audit-indexes:DROP INDEX audit_serial; DROP INDEX audit_contract;")
+# name:SQL pairs; "shipped" changes nothing. What-ifs run only on a grown table.
+VARIANTS=("shipped:")
 
 command -v sqlite3 >/dev/null || { echo "sqlite3 is missing (apt-get install sqlite3, or ./x bench-audit)" >&2; exit 1; }
-cargo build --release --locked -p softtoken-server --bin softtoken-server --example loadgen >&2
-SRV=$PWD/target/release/softtoken-server
-LG=$PWD/target/release/examples/loadgen
-
-cpu_times() { awk '/^cpu / {print $2, $3, $4, $5, $6, $7, $8, $9; exit}' /proc/stat; }
-steal_pct() { # before after
-  awk -v a="$1" -v b="$2" 'BEGIN {
-    split(a, x); split(b, y); t = 0
-    for (i = 1; i <= 8; i++) t += y[i] - x[i]
-    printf "%.0f", (t > 0 ? 100 * (y[8] - x[8]) / t : 0) }'
-}
+# shellcheck source=bench/server-common.sh
+source bench/server-common.sh
 
 # Starts the server on DATA; sets PID and BASE.
 start() {
@@ -90,7 +80,6 @@ run_one() { # rows variant-name sql
 for round in $(seq "$ROUNDS"); do
   for rows in $ROWS; do
     for v in "${VARIANTS[@]}"; do
-      # The what-ifs only on a grown table: on an empty one there is nothing for them to show.
       [ "$rows" = 0 ] && [ "${v%%:*}" != shipped ] && continue
       run_one "$rows" "${v%%:*}" "${v#*:}"
     done

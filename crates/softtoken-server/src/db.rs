@@ -73,36 +73,35 @@ pub struct AuditFilter<'a> {
     pub before: Option<&'a str>,
 }
 
-/// The SQL of `Db::audit_query` for `f`, and the values to bind in order; the limit is bound after them.
-///
-/// Only the filters given appear, each as a plain comparison, so that the database can use an index. The
-/// serial, or else the contract, leads through its index (`audit_serial`, `audit_contract`): the matching rows
-/// are found there and sorted, which is cheap, as one serial or contract has few rows next to the whole table.
-/// A second one is written `COALESCE(column, '') = $n`, which no index answers, so that the lead is not left to
-/// the planner's guess. A filter value is never empty (`crate::sane_id`), so both forms match the same rows.
-/// Without either, the rows come newest first from the primary key (`before` is a range of it), filtered by
-/// action on the way.
-pub fn audit_sql<'a>(f: &AuditFilter<'a>) -> (String, Vec<&'a str>) {
+/// The SQL of one read of `Db::audit_query`, and the values to bind in order; the limit is bound after them.
+/// Only the filters given appear. With `bucket` (its first id and the next bucket's), the read is that range
+/// of the primary key; without, the primary key newest first (`before` is a range of it too). Either way the
+/// rows come in id order, with no sort.
+pub fn audit_sql<'a>(
+    f: &AuditFilter<'a>,
+    bucket: Option<(&'a str, Option<&'a str>)>,
+) -> (String, Vec<&'a str>) {
     let mut terms: Vec<String> = Vec::new();
     let mut values: Vec<&'a str> = Vec::new();
-    let mut led = false;
-    for (column, value) in [("serial", f.serial), ("contract_id", f.contract_id)] {
-        let Some(v) = value else { continue };
+    let mut term = |t: &str, v: &'a str, values: &mut Vec<&'a str>| {
         values.push(v);
-        terms.push(if led {
-            format!("COALESCE({column}, '') = ${}", values.len())
-        } else {
-            format!("{column} = ${}", values.len())
-        });
-        led = true;
+        terms.push(format!("{t} ${}", values.len()));
+    };
+    if let Some((first, next)) = bucket {
+        term("id >=", first, &mut values);
+        if let Some(n) = next {
+            term("id <", n, &mut values);
+        }
     }
-    if let Some(a) = f.action {
-        values.push(a);
-        terms.push(format!("action = ${}", values.len()));
-    }
-    if let Some(b) = f.before {
-        values.push(b);
-        terms.push(format!("id < ${}", values.len()));
+    for (t, v) in [
+        ("serial =", f.serial),
+        ("contract_id =", f.contract_id),
+        ("action =", f.action),
+        ("id <", f.before),
+    ] {
+        if let Some(v) = v {
+            term(t, v, &mut values);
+        }
     }
     let filter = if terms.is_empty() {
         String::new()
@@ -304,7 +303,7 @@ impl Script {
     }
 }
 
-/// Adds a multi-row `INSERT` per 100 audit rows.
+/// Adds a multi-row `INSERT` per 100 audit rows, then one per 200 new bucket rows (migration 0003).
 pub(crate) fn push_audits(script: &mut Script, rows: &[AuditRow]) {
     for chunk in rows.chunks(100) {
         let values: Vec<String> = (0..chunk.len())
@@ -334,6 +333,35 @@ pub(crate) fn push_audits(script: &mut Script, rows: &[AuditRow]) {
                 })
                 .collect(),
         );
+    }
+    let serials: std::collections::BTreeSet<(&str, &str)> = rows
+        .iter()
+        .filter_map(|a| Some((a.serial.as_deref()?, audit_bucket(&a.id))))
+        .collect();
+    let contracts: std::collections::BTreeSet<(&str, &str)> = rows
+        .iter()
+        .filter_map(|a| Some((a.contract_id.as_deref()?, audit_bucket(&a.id))))
+        .collect();
+    for (table, column, keys) in [
+        ("audit_serial_buckets", "serial", serials),
+        ("audit_contract_buckets", "contract_id", contracts),
+    ] {
+        let keys: Vec<(&str, &str)> = keys.into_iter().collect();
+        for chunk in keys.chunks(200) {
+            let marks: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            script.push(
+                format!(
+                    "INSERT INTO {table} ({column}, bucket) VALUES {} ON CONFLICT DO NOTHING",
+                    marks.join(", ")
+                ),
+                chunk
+                    .iter()
+                    .flat_map(|(k, b)| [Val::Text((*k).to_string()), Val::Text((*b).to_string())])
+                    .collect(),
+            );
+        }
     }
 }
 
@@ -375,11 +403,8 @@ async fn insert_customer_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(r.rows_affected())
 }
 
-/// `INSERT` of an audit row.
-async fn insert_audit<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    e: E,
-    a: &AuditRow,
-) -> Result<(), ApiError> {
+/// `INSERT` of an audit row, and of its serial's and contract's bucket rows (migration 0003) where new.
+async fn insert_audit(conn: &mut sqlx::AnyConnection, a: &AuditRow) -> Result<(), ApiError> {
     sqlx::query(
         "INSERT INTO audit (id, at, actor, action, serial, contract_id, result, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -392,10 +417,43 @@ async fn insert_audit<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     .bind(&a.contract_id)
     .bind(&a.result)
     .bind(&a.detail)
-    .execute(e)
+    .execute(&mut *conn)
     .await
     .map_err(db_err)?;
+    for (sql, key) in [
+        (INSERT_SERIAL_BUCKET, &a.serial),
+        (INSERT_CONTRACT_BUCKET, &a.contract_id),
+    ] {
+        if let Some(key) = key {
+            sqlx::query(sql)
+                .bind(key)
+                .bind(audit_bucket(&a.id))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+    }
     Ok(())
+}
+
+/// The bucket rows of the audit tables (migration 0003). SQLite and PostgreSQL both take `ON CONFLICT DO NOTHING`.
+pub(crate) const INSERT_SERIAL_BUCKET: &str =
+    "INSERT INTO audit_serial_buckets (serial, bucket) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+pub(crate) const INSERT_CONTRACT_BUCKET: &str =
+    "INSERT INTO audit_contract_buckets (contract_id, bucket) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+/// The bucket of an audit id: its first 8 hex digits, 2^32 µs of time (about 72 minutes).
+pub fn audit_bucket(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// The ids of a bucket: `[bucket, next)`, `next` the following bucket (none after `ffffffff`).
+fn bucket_range(bucket: &str) -> (String, Option<String>) {
+    let next = u32::from_str_radix(bucket, 16)
+        .ok()
+        .and_then(|b| b.checked_add(1))
+        .map(|n| format!("{n:08x}"));
+    (bucket.to_string(), next)
 }
 
 impl Db {
@@ -709,7 +767,7 @@ impl Db {
             tx.rollback().await.map_err(db_err)?;
             return Ok(Inserted::SerialTaken);
         }
-        insert_audit(&mut *tx, &a).await?;
+        insert_audit(&mut tx, &a).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(Inserted::Done(t.contract_id))
     }
@@ -742,13 +800,13 @@ impl Db {
             let mut a = revoke_audit.clone();
             a.id = crate::service::audit_id();
             a.serial = Some(serial.clone());
-            insert_audit(&mut *tx, &a).await?;
+            insert_audit(&mut tx, &a).await?;
             revoked.push(serial);
         }
         insert_activation_on(&mut *tx, code_hash, contract_id, expires_at).await?;
         let mut a = reissue_audit.clone();
         a.detail = format!("revoked {}", revoked.len());
-        insert_audit(&mut *tx, &a).await?;
+        insert_audit(&mut tx, &a).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(revoked)
     }
@@ -763,20 +821,55 @@ impl Db {
     ) -> Result<(), ApiError> {
         let mut tx = self.writer.begin().await.map_err(db_err)?;
         insert_activation_on(&mut *tx, code_hash, contract_id, expires_at).await?;
-        insert_audit(&mut *tx, audit).await?;
+        insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db_err)
     }
 
     // ---- audit ----
 
     pub async fn audit(&self, a: &AuditRow) -> Result<(), ApiError> {
-        insert_audit(&self.writer, a).await
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        insert_audit(&mut tx, a).await?;
+        tx.commit().await.map_err(db_err)
     }
 
-    /// The newest audit rows (at most `limit`) that match `f`, newest first.
+    /// The newest audit rows (at most `limit`) that match `f`, newest first. With a serial (or else a
+    /// contract), its buckets newest first (migration 0003), and in each the rows of that range of the primary
+    /// key that match, until there are `limit`; without, the primary key newest first.
     pub async fn audit_query(&self, f: &AuditFilter<'_>, limit: i64) -> Result<Vec<AuditRow>, ApiError> {
-        let (sql, values) = audit_sql(f);
-        let mut q = sqlx::query(&sql);
+        let lead = match (f.serial, f.contract_id) {
+            (Some(s), _) => Some(("audit_serial_buckets", "serial", s)),
+            (None, Some(c)) => Some(("audit_contract_buckets", "contract_id", c)),
+            (None, None) => None,
+        };
+        let Some((table, column, key)) = lead else {
+            let (sql, values) = audit_sql(f, None);
+            return self.audit_rows(&sql, values, limit).await;
+        };
+        let buckets: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT bucket FROM {table} WHERE {column} = $1 ORDER BY bucket DESC"
+        ))
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut rows = Vec::new();
+        let newest = f.before.map(audit_bucket);
+        for b in buckets.iter().filter(|b| newest.is_none_or(|n| b.as_str() <= n)) {
+            let left = limit.saturating_sub(i64::try_from(rows.len()).unwrap_or(i64::MAX));
+            if left <= 0 {
+                break;
+            }
+            let (first, next) = bucket_range(b);
+            let (sql, values) = audit_sql(f, Some((&first, next.as_deref())));
+            rows.extend(self.audit_rows(&sql, values, left).await?);
+        }
+        Ok(rows)
+    }
+
+    /// Runs one read made by [`audit_sql`].
+    async fn audit_rows(&self, sql: &str, values: Vec<&str>, limit: i64) -> Result<Vec<AuditRow>, ApiError> {
+        let mut q = sqlx::query(sql);
         for v in values {
             q = q.bind(v);
         }

@@ -1,25 +1,27 @@
 //! The admin audit query (`Db::audit_query`), on SQLite and PostgreSQL: every combination of filters and paging
-//! returns exactly the rows a plain filter over all rows returns, newest first. On SQLite, whose planner has no
-//! statistics to go by (the server never runs `ANALYZE`), `EXPLAIN QUERY PLAN` shows that a serial or a contract
-//! is found through its index rather than by reading the table, and that the rest comes newest first from the
-//! primary key without a sort. (PostgreSQL chooses its plan by cost, from statistics of the data at hand.)
+//! returns exactly the rows a plain filter over all rows returns, newest first, over rows spread across about
+//! a hundred buckets (migration 0003). On SQLite, whose planner has no statistics to go by (the server never
+//! runs `ANALYZE`), `EXPLAIN QUERY PLAN` shows that every read is a range of the primary key in id order, with
+//! no sort. (PostgreSQL chooses its plan by cost, from statistics of the data at hand.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use common::{databases, fresh_pg_database, TestDb};
-use softtoken_server::db::{audit_sql, AuditFilter, AuditRow, Db};
+use softtoken_server::db::{audit_bucket, audit_sql, AuditFilter, AuditRow, Db};
 use sqlx::Row;
 
 const ROWS: usize = 3000;
 const ACTIONS: [&str; 6] = ["validate", "validate", "validate", "register", "lock", "login"];
 
 /// Rows spread over 30 serials, 20 contracts and 4 actions; some without a serial or a contract, as the rows of
-/// a failed IB login or a bank operation on a contract are.
+/// a failed IB login or a bank operation on a contract are. One every 2^27 µs (134 s), so 32 to a bucket; the
+/// ids as the server makes them: the time in µs, then 64 other bits.
 fn row(i: usize) -> AuditRow {
+    let micros = 1_800_000_000_000_000 + (u64::try_from(i).unwrap() << 27);
     AuditRow {
-        id: format!("{i:032x}"),
-        at: 1_800_000_000 + i64::try_from(i).unwrap(),
+        id: format!("{micros:016x}{:016x}", i * 7919),
+        at: i64::try_from(micros / 1_000_000).unwrap(),
         actor: "test".into(),
         action: ACTIONS[i % ACTIONS.len()].into(),
         serial: (!i.is_multiple_of(7)).then(|| format!("S{:02}", i % 30)),
@@ -37,20 +39,9 @@ fn matches(r: &AuditRow, f: &AuditFilter<'_>) -> bool {
         && f.before.is_none_or(|b| r.id.as_str() < b)
 }
 
-/// The index that finds the rows, as `audit_sql` documents: the serial's, else the contract's, else none.
-fn leading_index(f: &AuditFilter<'_>) -> Option<&'static str> {
-    if f.serial.is_some() {
-        Some("audit_serial")
-    } else if f.contract_id.is_some() {
-        Some("audit_contract")
-    } else {
-        None
-    }
-}
-
 /// SQLite's plan of the query for `f`: one line per step.
-async fn plan(db: &Db, f: &AuditFilter<'_>, limit: i64) -> String {
-    let (sql, values) = audit_sql(f);
+async fn plan(db: &Db, f: &AuditFilter<'_>, bucket: Option<(&str, Option<&str>)>, limit: i64) -> String {
+    let (sql, values) = audit_sql(f, bucket);
     let sql = format!("EXPLAIN QUERY PLAN {sql}");
     let mut q = sqlx::query(&sql);
     for v in values {
@@ -74,7 +65,9 @@ async fn check(db_kind: &TestDb, url: &str) {
         // What autovacuum does for a real server's tables; the test would not wait for it.
         sqlx::query("ANALYZE audit").execute(db.pool()).await.unwrap();
     }
-    let before = format!("{:032x}", ROWS / 2);
+    let before = all[ROWS / 2].id.clone();
+    let buckets: std::collections::BTreeSet<&str> = all.iter().map(|r| audit_bucket(&r.id)).collect();
+    assert!(buckets.len() > 90, "{} buckets", buckets.len());
     let mut filters = Vec::new();
     for serial in [None, Some("S07"), Some("S99")] {
         for contract_id in [None, Some("C03")] {
@@ -110,16 +103,20 @@ async fn check(db_kind: &TestDb, url: &str) {
         if postgres {
             continue;
         }
-        let text = plan(&db, f, 10).await;
-        match leading_index(f) {
-            Some(index) => assert!(
-                text.contains(&format!("SEARCH audit USING INDEX {index} (")),
-                "sqlite: {f:?} should search {index}: {text}"
-            ),
-            None => assert!(
-                text.contains("USING INDEX sqlite_autoindex_audit_1") && !text.contains("TEMP B-TREE"),
-                "sqlite: {f:?} should read the primary key newest first: {text}"
-            ),
+        // The read of one bucket (the middle one), and the read without a bucket.
+        let first = audit_bucket(&before);
+        let next = format!("{:08x}", u32::from_str_radix(first, 16).unwrap() + 1);
+        for bucket in [Some((first, Some(next.as_str()))), None] {
+            let text = plan(&db, f, bucket, 10).await;
+            let range = bucket.is_some() || f.before.is_some();
+            assert!(
+                text.contains(if range {
+                    "SEARCH audit USING INDEX sqlite_autoindex_audit_1 (id"
+                } else {
+                    "SCAN audit USING INDEX sqlite_autoindex_audit_1"
+                }) && !text.contains("TEMP B-TREE"),
+                "sqlite: {f:?}, bucket {bucket:?}: {text}"
+            );
         }
     }
 }

@@ -19,7 +19,7 @@ use softtoken_core::validation::Policy;
 use tokio::sync::mpsc;
 
 use super::{backoff, changed_under_us, plan, reply, Check, Op, MAX_BATCH, TRIES};
-use crate::db::{TokenRow, TOKEN_COLS};
+use crate::db::{audit_bucket, TokenRow, INSERT_CONTRACT_BUCKET, INSERT_SERIAL_BUCKET, TOKEN_COLS};
 use crate::error::ApiError;
 use crate::service::{now, Validation};
 
@@ -278,6 +278,22 @@ fn decide_and_write(
                     a.detail
                 ])
                 .map_err(sql_err)?;
+        }
+        // The audit rows' buckets (migration 0003): most are there already, and then this only looks them up.
+        let mut seen = std::collections::HashSet::new();
+        for (sql, key, a) in plan.audits.iter().flat_map(|a| {
+            [
+                (INSERT_SERIAL_BUCKET, a.serial.as_deref(), a),
+                (INSERT_CONTRACT_BUCKET, a.contract_id.as_deref(), a),
+            ]
+        }) {
+            let Some(key) = key else { continue };
+            if seen.insert((sql, key, audit_bucket(&a.id))) {
+                tx.prepare_cached(sql)
+                    .map_err(sql_err)?
+                    .execute(params![key, audit_bucket(&a.id)])
+                    .map_err(sql_err)?;
+            }
         }
     }
     tx.commit().map_err(sql_err)?;
