@@ -475,10 +475,10 @@ impl Db {
             DbKind::Sqlite => {
                 // WAL lets readers run beside the one writer; NORMAL sync is durable across application crashes
                 // and loses at most the last transactions on power loss, as SQLite documents for WAL.
-                // A new database gets 1 KiB pages instead of 4 KiB: a validation changes a few rows scattered
-                // over the token table and the audit indexes, and every changed page is a frame in the WAL, so
-                // smaller pages write a quarter of the bytes (BENCHMARKS.md, session 7). An existing database
-                // keeps its page size.
+                // A new database gets 1 KiB pages instead of 4 KiB: a validation changes its token row, at a
+                // scattered place in the token table, and every changed page is a frame in the WAL, so smaller
+                // pages write a quarter of the bytes (BENCHMARKS.md, session 7). An existing database keeps its
+                // page size.
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                     .map_err(db_err)?
                     .create_if_missing(true)
