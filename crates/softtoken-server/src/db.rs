@@ -303,8 +303,14 @@ impl Script {
     }
 }
 
-/// Adds a multi-row `INSERT` per 100 audit rows, then one per 200 new bucket rows (migration 0003).
+/// Adds a multi-row `INSERT` per 100 audit rows, then their bucket rows (migration 0003).
 pub(crate) fn push_audits(script: &mut Script, rows: &[AuditRow]) {
+    push_audit_rows(script, rows);
+    push_bucket_rows(script, &bucket_rows(rows));
+}
+
+/// Adds a multi-row `INSERT` per 100 audit rows.
+pub(crate) fn push_audit_rows(script: &mut Script, rows: &[AuditRow]) {
     for chunk in rows.chunks(100) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
@@ -334,19 +340,31 @@ pub(crate) fn push_audits(script: &mut Script, rows: &[AuditRow]) {
                 .collect(),
         );
     }
-    let serials: std::collections::BTreeSet<(&str, &str)> = rows
-        .iter()
-        .filter_map(|a| Some((a.serial.as_deref()?, audit_bucket(&a.id))))
-        .collect();
-    let contracts: std::collections::BTreeSet<(&str, &str)> = rows
-        .iter()
-        .filter_map(|a| Some((a.contract_id.as_deref()?, audit_bucket(&a.id))))
-        .collect();
-    for (table, column, keys) in [
-        ("audit_serial_buckets", "serial", serials),
-        ("audit_contract_buckets", "contract_id", contracts),
+}
+
+/// A bucket row (migration 0003): whether it is a contract's (else a serial's), the serial or contract ID,
+/// and the bucket.
+pub(crate) type BucketRow = (bool, String, String);
+
+/// The bucket rows of these audit rows, each once.
+pub(crate) fn bucket_rows(rows: &[AuditRow]) -> Vec<BucketRow> {
+    let pairs = rows.iter().flat_map(|a| {
+        let bucket = audit_bucket(&a.id);
+        [(false, &a.serial), (true, &a.contract_id)]
+            .into_iter()
+            .filter_map(move |(contract, key)| Some((contract, key.clone()?, bucket.to_string())))
+    });
+    let set: std::collections::BTreeSet<BucketRow> = pairs.collect();
+    set.into_iter().collect()
+}
+
+/// Adds a multi-row `INSERT … ON CONFLICT DO NOTHING` per 200 bucket rows of each table.
+pub(crate) fn push_bucket_rows(script: &mut Script, rows: &[BucketRow]) {
+    for (contract, table, column) in [
+        (false, "audit_serial_buckets", "serial"),
+        (true, "audit_contract_buckets", "contract_id"),
     ] {
-        let keys: Vec<(&str, &str)> = keys.into_iter().collect();
+        let keys: Vec<&BucketRow> = rows.iter().filter(|r| r.0 == contract).collect();
         for chunk in keys.chunks(200) {
             let marks: Vec<String> = (0..chunk.len())
                 .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
@@ -358,7 +376,7 @@ pub(crate) fn push_audits(script: &mut Script, rows: &[AuditRow]) {
                 ),
                 chunk
                     .iter()
-                    .flat_map(|(k, b)| [Val::Text((*k).to_string()), Val::Text((*b).to_string())])
+                    .flat_map(|(_, k, b)| [Val::Text(k.clone()), Val::Text(b.clone())])
                     .collect(),
             );
         }

@@ -31,7 +31,7 @@ use softtoken_core::{Digits, Params, Period, Totp};
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::{AuditRow, TokenRow};
+use crate::db::{bucket_rows, AuditRow, BucketRow, TokenRow};
 use crate::error::ApiError;
 use crate::service::{audit_id, reason, Validation};
 
@@ -124,6 +124,42 @@ const TRIES: u32 = 5;
 /// that met do not meet again.
 fn backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(u64::from(attempt) * 5 + rand::random::<u64>() % 10)
+}
+
+/// Bucket rows (migration 0003) kept in memory at most; past that, a new bucket's rows are written every time.
+const SEEN_MAX: usize = 200_000;
+
+/// The bucket rows this writer has committed, so that a batch sends only the others: after a token's first
+/// validation in a bucket (about 72 minutes) there are none. Only the newest bucket's rows are kept, at most
+/// [`SEEN_MAX`]. A row forgotten, or committed by another writer, is only written again: `ON CONFLICT DO
+/// NOTHING`. Rows are remembered after their commit, never before, so a failed batch leaves none behind.
+#[derive(Debug, Default)]
+struct BucketsSeen {
+    bucket: String,
+    rows: HashSet<BucketRow>,
+}
+
+impl BucketsSeen {
+    /// The bucket rows of `audits` not known to be committed.
+    fn fresh(&self, audits: &[AuditRow]) -> Vec<BucketRow> {
+        bucket_rows(audits)
+            .into_iter()
+            .filter(|r| !self.rows.contains(r))
+            .collect()
+    }
+
+    /// Remembers `rows`, just committed.
+    fn committed(&mut self, rows: Vec<BucketRow>) {
+        for r in rows {
+            if r.2 > self.bucket {
+                self.bucket.clone_from(&r.2);
+                self.rows.clear();
+            }
+            if r.2 == self.bucket && self.rows.len() < SEEN_MAX {
+                self.rows.insert(r);
+            }
+        }
+    }
 }
 
 /// Sends each caller its result, or, if the batch failed (nothing of it was committed), the failure.
@@ -329,4 +365,44 @@ fn plan(
 /// its rows, and if it ever does, the batch is rolled back and decided again.
 fn changed_under_us() -> ApiError {
     ApiError::Busy("a token changed while its validations were decided".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audit_in(bucket: &str, serial: &str, contract: Option<&str>) -> AuditRow {
+        AuditRow {
+            id: format!("{bucket}00000000{:016x}", rand::random::<u64>()),
+            at: 0,
+            actor: "api".into(),
+            action: "validate".into(),
+            serial: Some(serial.into()),
+            contract_id: contract.map(String::from),
+            result: "ok".into(),
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_batch_sends_only_the_bucket_rows_not_yet_committed() {
+        let mut seen = BucketsSeen::default();
+        let batch = [
+            audit_in("0001a000", "S1", Some("C1")),
+            audit_in("0001a000", "S1", Some("C1")),
+        ];
+        let fresh = seen.fresh(&batch);
+        assert_eq!(fresh.len(), 2, "one serial row and one contract row: {fresh:?}");
+        // Not committed (the batch failed): still fresh.
+        assert_eq!(seen.fresh(&batch), fresh);
+        seen.committed(fresh);
+        assert!(seen.fresh(&batch).is_empty());
+        assert_eq!(seen.fresh(&[audit_in("0001a000", "S2", None)]).len(), 1);
+        // A newer bucket: its rows are fresh, and the older bucket's are forgotten (written again if need be).
+        let next = [audit_in("0001a001", "S1", Some("C1"))];
+        assert_eq!(seen.fresh(&next).len(), 2);
+        seen.committed(seen.fresh(&next));
+        assert!(seen.fresh(&next).is_empty());
+        assert_eq!(seen.fresh(&batch).len(), 2);
+    }
 }

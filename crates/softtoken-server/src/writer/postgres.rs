@@ -10,17 +10,20 @@ use softtoken_core::validation::Policy;
 use sqlx::{AnyPool, Row};
 use tokio::sync::mpsc;
 
-use super::{backoff, changed_under_us, plan, reply, Accept, Check, Failure, Op, MAX_BATCH, TRIES};
-use crate::db::{db_err, Script, TokenRow, Val, TOKEN_COLS};
+use super::{
+    backoff, changed_under_us, plan, reply, Accept, BucketsSeen, Check, Failure, Op, MAX_BATCH, TRIES,
+};
+use crate::db::{db_err, BucketRow, Script, TokenRow, Val, TOKEN_COLS};
 use crate::error::ApiError;
 use crate::service::{now, Validation};
 
 pub(super) async fn run(pool: AnyPool, master: Arc<MasterKey>, policy: Policy, mut rx: mpsc::Receiver<Op>) {
+    let mut seen = BucketsSeen::default();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let ops = std::mem::take(&mut batch);
         let checks: Vec<&Check> = ops.iter().map(|o| &o.check).collect();
-        let mut outcome = commit(&pool, &master, &policy, &checks).await;
+        let mut outcome = commit(&pool, &master, &policy, &checks, &mut seen).await;
         for attempt in 1..TRIES {
             if !matches!(outcome, Err(ApiError::Busy(_))) {
                 break;
@@ -28,7 +31,7 @@ pub(super) async fn run(pool: AnyPool, master: Arc<MasterKey>, policy: Policy, m
             // The aborted transaction changed nothing: decide the batch again on the state now committed.
             tracing::info!(attempt, "validation batch met another transaction; retrying");
             tokio::time::sleep(backoff(attempt)).await;
-            outcome = commit(&pool, &master, &policy, &checks).await;
+            outcome = commit(&pool, &master, &policy, &checks, &mut seen).await;
         }
         reply(ops, outcome);
     }
@@ -41,11 +44,15 @@ async fn commit(
     master: &MasterKey,
     policy: &Policy,
     ops: &[&Check],
+    seen: &mut BucketsSeen,
 ) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
     let mut conn = pool.acquire().await.map_err(db_err)?;
-    let outcome = match decide_and_write(&mut conn, master, policy, ops).await {
-        Ok(results) => match sqlx::query("COMMIT").execute(&mut *conn).await {
-            Ok(_) => return Ok(results),
+    let outcome = match decide_and_write(&mut conn, master, policy, ops, seen).await {
+        Ok((results, fresh)) => match sqlx::query("COMMIT").execute(&mut *conn).await {
+            Ok(_) => {
+                seen.committed(fresh);
+                return Ok(results);
+            }
             Err(e) => Err(db_err(e)),
         },
         Err(e) => Err(e),
@@ -65,7 +72,8 @@ async fn decide_and_write(
     master: &MasterKey,
     policy: &Policy,
     ops: &[&Check],
-) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
+    seen: &BucketsSeen,
+) -> Result<(Vec<Result<Validation, ApiError>>, Vec<BucketRow>), ApiError> {
     let t = now();
     let serials: Vec<&str> = ops.iter().map(|c| c.serial.as_str()).collect();
     let mut read = Script::new();
@@ -97,7 +105,10 @@ async fn decide_and_write(
                 .map(|f| (tag + 1, f.serial.clone(), f.fail_count, f.locked)),
         );
     }
-    crate::db::push_audits(&mut write, &plan.audits);
+    crate::db::push_audit_rows(&mut write, &plan.audits);
+    // The audit rows' bucket rows (migration 0003) that this writer has not committed yet.
+    let fresh = seen.fresh(&plan.audits);
+    crate::db::push_bucket_rows(&mut write, &fresh);
     let mut changed = Vec::with_capacity(expected.len());
     for r in write.run(conn).await? {
         changed.push((
@@ -112,7 +123,7 @@ async fn decide_and_write(
     if changed != expected {
         return Err(changed_under_us());
     }
-    Ok(plan.results)
+    Ok((plan.results, fresh))
 }
 
 /// Adds the `SELECT … FOR UPDATE` of the tokens with these serials (500 per statement). The rows are locked in

@@ -18,8 +18,8 @@ use softtoken_core::sealed::MasterKey;
 use softtoken_core::validation::Policy;
 use tokio::sync::mpsc;
 
-use super::{backoff, changed_under_us, plan, reply, Check, Op, MAX_BATCH, TRIES};
-use crate::db::{audit_bucket, TokenRow, INSERT_CONTRACT_BUCKET, INSERT_SERIAL_BUCKET, TOKEN_COLS};
+use super::{backoff, changed_under_us, plan, reply, BucketsSeen, Check, Op, MAX_BATCH, TRIES};
+use crate::db::{TokenRow, INSERT_CONTRACT_BUCKET, INSERT_SERIAL_BUCKET, TOKEN_COLS};
 use crate::error::ApiError;
 use crate::service::{now, Validation};
 
@@ -47,18 +47,19 @@ pub(super) fn start(
 
 fn run(path: &Path, master: &MasterKey, policy: &Policy, mut rx: mpsc::Receiver<Op>) {
     let mut conn: Option<Connection> = None;
+    let mut seen = BucketsSeen::default();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
         let ops = std::mem::take(&mut batch);
         let checks: Vec<&Check> = ops.iter().map(|o| &o.check).collect();
-        let mut outcome = commit(&mut conn, path, master, policy, &checks);
+        let mut outcome = commit(&mut conn, path, master, policy, &checks, &mut seen);
         for attempt in 1..TRIES {
             if !matches!(outcome, Err(ApiError::Busy(_))) {
                 break;
             }
             tracing::info!(attempt, "validation batch met another transaction; retrying");
             std::thread::sleep(backoff(attempt));
-            outcome = commit(&mut conn, path, master, policy, &checks);
+            outcome = commit(&mut conn, path, master, policy, &checks, &mut seen);
         }
         reply(ops, outcome);
     }
@@ -165,12 +166,13 @@ fn commit(
     master: &MasterKey,
     policy: &Policy,
     ops: &[&Check],
+    seen: &mut BucketsSeen,
 ) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
     let c = match conn {
         Some(c) => c,
         None => conn.insert(open(path)?),
     };
-    let outcome = decide_and_write(c, master, policy, ops);
+    let outcome = decide_and_write(c, master, policy, ops, seen);
     if outcome.is_err() && !c.is_autocommit() {
         *conn = None;
     }
@@ -201,6 +203,7 @@ fn decide_and_write(
     master: &MasterKey,
     policy: &Policy,
     ops: &[&Check],
+    seen: &mut BucketsSeen,
 ) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
     // Dropped without a commit (any `?` below), the transaction rolls back.
     let tx = conn
@@ -226,6 +229,7 @@ fn decide_and_write(
     }
 
     let plan = plan(&mut rows, ops, t, master, policy);
+    let fresh = seen.fresh(&plan.audits);
     {
         let mut accept = tx
             .prepare_cached(
@@ -279,24 +283,21 @@ fn decide_and_write(
                 ])
                 .map_err(sql_err)?;
         }
-        // The audit rows' buckets (migration 0003): most are there already, and then this only looks them up.
-        let mut seen = std::collections::HashSet::new();
-        for (sql, key, a) in plan.audits.iter().flat_map(|a| {
-            [
-                (INSERT_SERIAL_BUCKET, a.serial.as_deref(), a),
-                (INSERT_CONTRACT_BUCKET, a.contract_id.as_deref(), a),
-            ]
-        }) {
-            let Some(key) = key else { continue };
-            if seen.insert((sql, key, audit_bucket(&a.id))) {
-                tx.prepare_cached(sql)
-                    .map_err(sql_err)?
-                    .execute(params![key, audit_bucket(&a.id)])
-                    .map_err(sql_err)?;
-            }
+        // The audit rows' bucket rows (migration 0003) that this writer has not committed yet.
+        for (contract, key, bucket) in &fresh {
+            let sql = if *contract {
+                INSERT_CONTRACT_BUCKET
+            } else {
+                INSERT_SERIAL_BUCKET
+            };
+            tx.prepare_cached(sql)
+                .map_err(sql_err)?
+                .execute(params![key, bucket])
+                .map_err(sql_err)?;
         }
     }
     tx.commit().map_err(sql_err)?;
+    seen.committed(fresh);
     Ok(plan.results)
 }
 
