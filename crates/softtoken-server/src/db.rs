@@ -81,28 +81,26 @@ pub fn audit_sql<'a>(
     f: &AuditFilter<'a>,
     bucket: Option<(&'a str, Option<&'a str>)>,
 ) -> (String, Vec<&'a str>) {
-    let mut terms: Vec<String> = Vec::new();
-    let mut values: Vec<&'a str> = Vec::new();
-    let mut term = |t: &str, v: &'a str, values: &mut Vec<&'a str>| {
-        values.push(v);
-        terms.push(format!("{t} ${}", values.len()));
-    };
+    let mut conditions: Vec<(&str, &'a str)> = Vec::new();
     if let Some((first, next)) = bucket {
-        term("id >=", first, &mut values);
-        if let Some(n) = next {
-            term("id <", n, &mut values);
-        }
+        conditions.push(("id >=", first));
+        conditions.extend(next.map(|n| ("id <", n)));
     }
-    for (t, v) in [
-        ("serial =", f.serial),
-        ("contract_id =", f.contract_id),
-        ("action =", f.action),
-        ("id <", f.before),
-    ] {
-        if let Some(v) = v {
-            term(t, v, &mut values);
-        }
-    }
+    conditions.extend(
+        [
+            ("serial =", f.serial),
+            ("contract_id =", f.contract_id),
+            ("action =", f.action),
+            ("id <", f.before),
+        ]
+        .into_iter()
+        .filter_map(|(c, v)| Some((c, v?))),
+    );
+    let terms: Vec<String> = (1..)
+        .zip(&conditions)
+        .map(|(n, (c, _))| format!("{c} ${n}"))
+        .collect();
+    let values: Vec<&'a str> = conditions.into_iter().map(|(_, v)| v).collect();
     let filter = if terms.is_empty() {
         String::new()
     } else {
@@ -438,27 +436,26 @@ async fn insert_audit(conn: &mut sqlx::AnyConnection, a: &AuditRow) -> Result<()
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
-    for (sql, key) in [
-        (INSERT_SERIAL_BUCKET, &a.serial),
-        (INSERT_CONTRACT_BUCKET, &a.contract_id),
-    ] {
-        if let Some(key) = key {
-            sqlx::query(sql)
-                .bind(key)
-                .bind(audit_bucket(&a.id))
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-        }
+    for (contract, key, bucket) in bucket_rows(std::slice::from_ref(a)) {
+        sqlx::query(insert_bucket_sql(contract))
+            .bind(key)
+            .bind(bucket)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
     }
     Ok(())
 }
 
-/// The bucket rows of the audit tables (migration 0003). SQLite and PostgreSQL both take `ON CONFLICT DO NOTHING`.
-pub(crate) const INSERT_SERIAL_BUCKET: &str =
-    "INSERT INTO audit_serial_buckets (serial, bucket) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-pub(crate) const INSERT_CONTRACT_BUCKET: &str =
-    "INSERT INTO audit_contract_buckets (contract_id, bucket) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+/// The `INSERT` of one bucket row (migration 0003) of a contract's (`true`) or of a serial's; SQLite and
+/// PostgreSQL both take `ON CONFLICT DO NOTHING`.
+pub(crate) fn insert_bucket_sql(contract: bool) -> &'static str {
+    if contract {
+        "INSERT INTO audit_contract_buckets (contract_id, bucket) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    } else {
+        "INSERT INTO audit_serial_buckets (serial, bucket) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    }
+}
 
 /// The bucket of an audit id: its first 8 hex digits, 2^32 µs of time (about 72 minutes).
 pub fn audit_bucket(id: &str) -> &str {

@@ -19,7 +19,7 @@ use softtoken_core::validation::Policy;
 use tokio::sync::mpsc;
 
 use super::{backoff, changed_under_us, plan, reply, BucketsSeen, Check, Op, MAX_BATCH, TRIES};
-use crate::db::{TokenRow, INSERT_CONTRACT_BUCKET, INSERT_SERIAL_BUCKET, TOKEN_COLS};
+use crate::db::{insert_bucket_sql, TokenRow, TOKEN_COLS};
 use crate::error::ApiError;
 use crate::service::{now, Validation};
 
@@ -285,12 +285,7 @@ fn decide_and_write(
         }
         // The audit rows' bucket rows (migration 0003) that this writer has not committed yet.
         for (contract, key, bucket) in &fresh {
-            let sql = if *contract {
-                INSERT_CONTRACT_BUCKET
-            } else {
-                INSERT_SERIAL_BUCKET
-            };
-            tx.prepare_cached(sql)
+            tx.prepare_cached(insert_bucket_sql(*contract))
                 .map_err(sql_err)?
                 .execute(params![key, bucket])
                 .map_err(sql_err)?;
