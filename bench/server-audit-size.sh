@@ -9,6 +9,7 @@
 #
 #   ./x bench-audit                     # = bash bench/server-audit-size.sh (installs sqlite3 first)
 #   ROWS="0 200000 500000" ROUNDS=2 bash bench/server-audit-size.sh
+#   BINS="old/softtoken-server new/softtoken-server" bash bench/server-audit-size.sh   # two builds, alternating
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=target/bench
@@ -24,6 +25,7 @@ VARIANTS=("shipped:")
 command -v sqlite3 >/dev/null || { echo "sqlite3 is missing (apt-get install sqlite3, or ./x bench-audit)" >&2; exit 1; }
 # shellcheck source=bench/server-common.sh
 source bench/server-common.sh
+BINS=${BINS:-$SRV}
 
 # Starts the server on DATA; sets PID and BASE.
 start() {
@@ -79,9 +81,13 @@ run_one() { # rows variant-name sql
 : >"$OUT/server-audit-size.tsv"
 for round in $(seq "$ROUNDS"); do
   for rows in $ROWS; do
-    for v in "${VARIANTS[@]}"; do
-      [ "$rows" = 0 ] && [ "${v%%:*}" != shipped ] && continue
-      run_one "$rows" "${v%%:*}" "${v#*:}"
+    for SRV in $BINS; do
+      for v in "${VARIANTS[@]}"; do
+        [ "$rows" = 0 ] && [ "${v%%:*}" != shipped ] && continue
+        # With several builds, each row names its binary.
+        name=${v%%:*}; [ "$BINS" = "$SRV" ] || name="$SRV $name"
+        run_one "$rows" "$name" "${v#*:}"
+      done
     done
   done
   echo "round $round done" >&2
@@ -89,7 +95,7 @@ done
 
 # A table per configuration: one line per run.
 echo
-echo "| audit rows before | indexes | p50 | p99 | max | steal | disk writes |"
+echo "| audit rows before | server and indexes | p50 | p99 | max | steal | disk writes |"
 echo "|---:|:---|---:|---:|---:|---:|---:|"
 awk -F'\t' '{
   p50 = $3; sub(/.*"p50_ms":/, "", p50); sub(/[,}].*/, "", p50)
