@@ -10,6 +10,7 @@
 #   ./x bench-audit                     # = bash bench/server-audit-size.sh (installs sqlite3 first)
 #   ROWS="0 200000 500000" ROUNDS=2 bash bench/server-audit-size.sh
 #   BINS="old/softtoken-server new/softtoken-server" bash bench/server-audit-size.sh   # two builds, alternating
+#   LGS="old/loadgen new/loadgen" bash bench/server-audit-size.sh                      # two load generators
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=target/bench
@@ -26,6 +27,8 @@ command -v sqlite3 >/dev/null || { echo "sqlite3 is missing (apt-get install sql
 # shellcheck source=bench/server-common.sh
 source bench/server-common.sh
 BINS=${BINS:-$SRV}
+LGS=${LGS:-$LG}
+TIMEFORMAT='%U %S'
 
 # Starts the server on DATA; sets PID and BASE.
 start() {
@@ -69,11 +72,16 @@ run_one() { # rows variant-name sql
   start "$data"
   before=$(cpu_times)
   w0=$(awk '/^write_bytes/ {print $2}' "/proc/$PID/io")
-  result=$("$LG" --url "$BASE" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency 64 \
-    --duration "$DURATION" --period 1 --mode valid --rate "$RATE")
+  s0=$(proc_ticks "$PID")
+  # bash's `time` gives the load generator's own CPU time (user, system).
+  { time "$LG" --url "$BASE" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency 64 \
+    --duration "$DURATION" --period 1 --mode valid --rate "$RATE" >"$data/lg.json" 2>"$data/lg.err"; } 2>"$data/lg.time"
+  result=$(cat "$data/lg.json")
+  s1=$(proc_ticks "$PID")
   w1=$(awk '/^write_bytes/ {print $2}' "/proc/$PID/io")
-  printf '%s\t%s\t%s\tsteal %s%%\twrote %s MB\n' "$1" "$2" "$result" "$(steal_pct "$before" "$(cpu_times)")" \
-    "$(( (w1 - w0) / 1000000 ))" | tee -a "$OUT/server-audit-size.tsv"
+  printf '%s\t%s\t%s\tsteal %s%%\twrote %s MB\tserver %s s\tloadgen %s s\n' "$1" "$2" "$result" \
+    "$(steal_pct "$before" "$(cpu_times)")" "$(( (w1 - w0) / 1000000 ))" "$(ticks_to_s $(( s1 - s0 )))" \
+    "$(awk '{printf "%.1f", $1 + $2}' "$data/lg.time")" | tee -a "$OUT/server-audit-size.tsv"
   stop
   rm -rf "$data"
 }
@@ -82,11 +90,13 @@ run_one() { # rows variant-name sql
 for round in $(seq "$ROUNDS"); do
   for rows in $ROWS; do
     for SRV in $BINS; do
-      for v in "${VARIANTS[@]}"; do
-        [ "$rows" = 0 ] && [ "${v%%:*}" != shipped ] && continue
-        # With several builds, each row names its binary.
-        name=${v%%:*}; [ "$BINS" = "$SRV" ] || name="$SRV $name"
-        run_one "$rows" "$name" "${v#*:}"
+      for LG in $LGS; do
+        for v in "${VARIANTS[@]}"; do
+          [ "$rows" = 0 ] && [ "${v%%:*}" != shipped ] && continue
+          # With several builds, each row names its binaries.
+          name=${v%%:*}; [ "$BINS" = "$SRV" ] || name="$SRV $name"; [ "$LGS" = "$LG" ] || name="$LG $name"
+          run_one "$rows" "$name" "${v#*:}"
+        done
       done
     done
   done
@@ -95,12 +105,13 @@ done
 
 # A table per configuration: one line per run.
 echo
-echo "| audit rows before | server and indexes | p50 | p99 | max | steal | disk writes |"
-echo "|---:|:---|---:|---:|---:|---:|---:|"
+echo "| audit rows before | server and indexes | p50 | p99 | max | steal | disk writes | CPU: server, load generator |"
+echo "|---:|:---|---:|---:|---:|---:|---:|:---|"
 awk -F'\t' '{
   p50 = $3; sub(/.*"p50_ms":/, "", p50); sub(/[,}].*/, "", p50)
   p99 = $3; sub(/.*"p99_ms":/, "", p99); sub(/[,}].*/, "", p99)
   mx = $3; sub(/.*"max_ms":/, "", mx); sub(/[,}].*/, "", mx)
   st = $4; sub(/steal /, "", st); wr = $5; sub(/wrote /, "", wr)
-  printf "| %s | %s | %.1f ms | %.1f ms | %.1f ms | %s | %s |\n", $1, $2, p50, p99, mx, st, wr
+  sv = $6; sub(/server /, "", sv); lg = $7; sub(/loadgen /, "", lg)
+  printf "| %s | %s | %.1f ms | %.1f ms | %.1f ms | %s | %s | %s, %s |\n", $1, $2, p50, p99, mx, st, wr, sv, lg
 }' "$OUT/server-audit-size.tsv" | sort -t'|' -k2,2n -k3,3 -s

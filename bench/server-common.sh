@@ -14,3 +14,8 @@ steal_pct() { # before after
     for (i = 1; i <= 8; i++) t += y[i] - x[i]
     printf "%.0f", (t > 0 ? 100 * (y[8] - x[8]) / t : 0) }'
 }
+
+# The CPU time (user + system, in clock ticks) that process PID has used so far; ticks_to_s turns the difference of
+# two readings into seconds. Each row reports the server's, beside the load generator's, which shares its cores.
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_to_s() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz}'; }

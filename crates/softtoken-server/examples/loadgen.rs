@@ -11,7 +11,10 @@
 //! saturated, and the mean latency is C / throughput). With `--rate R` the C clients together offer R requests a
 //! second on a fixed schedule (an open loop, like wrk2): request n of a client is due at its start + n·C/R, and
 //! its latency is counted from when it was due, not from when it went out, so a server that falls behind is
-//! charged for the queue it causes (no coordinated omission).
+//! charged for the queue it causes (no coordinated omission). A request's latency ends when its whole answer is read.
+//!
+//! The clients share one thread (`--threads N` for more): on the two cores it shares with the server, the load
+//! generator should take as little CPU as it can. Each client has one HTTP/1.1 connection of its own.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -24,7 +27,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+use serde_json::json;
 use softtoken_core::{Params, Period, Seed, Serial, Totp};
 
 struct Opts {
@@ -38,6 +47,8 @@ struct Opts {
     prefix: String,
     /// Offered requests per second in all (open loop); `None`: closed loop.
     rate: Option<f64>,
+    /// Threads of the load generator's runtime (1: all clients on one thread).
+    threads: usize,
 }
 
 fn opts() -> Opts {
@@ -51,6 +62,7 @@ fn opts() -> Opts {
         mode: "valid".into(),
         prefix: "LOAD".into(),
         rate: None,
+        threads: 1,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -66,6 +78,7 @@ fn opts() -> Opts {
             "--mode" => o.mode = v,
             "--prefix" => o.prefix = v,
             "--rate" => o.rate = Some(v.parse().unwrap()),
+            "--threads" => o.threads = v.parse().unwrap(),
             "--bench" => {
                 i += 1;
                 continue;
@@ -98,9 +111,58 @@ fn pskc(prefix: &str, from: usize, to: usize, period: u64) -> String {
     x
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
+/// The fields of an answer that the run checks: `valid` of `POST /v1/validate`, `time` of `GET /v1/time`.
+#[derive(Deserialize)]
+struct Answer {
+    valid: Option<bool>,
+    time: Option<serde::de::IgnoredAny>,
+}
+
+/// One HTTP/1.1 connection to `addr`, its driver running as a task of its own; `None` when it cannot be opened.
+async fn connect(addr: &str) -> Option<SendRequest<Full<Bytes>>> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.ok()?;
+    tcp.set_nodelay(true).ok()?;
+    let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .ok()?;
+    tokio::spawn(conn);
+    Some(send)
+}
+
+/// Sends one request and reads its whole answer; `None` when the connection failed.
+async fn exchange(c: &mut SendRequest<Full<Bytes>>, req: Request<Full<Bytes>>) -> Option<Answer> {
+    c.ready().await.ok()?;
+    let body = c
+        .send_request(req)
+        .await
+        .ok()?
+        .into_body()
+        .collect()
+        .await
+        .ok()?
+        .to_bytes();
+    Some(serde_json::from_slice(&body).unwrap_or(Answer {
+        valid: None,
+        time: None,
+    }))
+}
+
+fn main() {
     let o = opts();
+    let rt = if o.threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(o.threads);
+        b
+    }
+    .enable_all()
+    .build()
+    .unwrap();
+    rt.block_on(run(o));
+}
+
+async fn run(o: Opts) {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(o.concurrency)
         .build()
@@ -165,6 +227,15 @@ async fn main() {
         );
     }
 
+    // The run itself goes over one plain HTTP/1.1 connection per client (hyper's own client connection, no
+    // pool, no URL parsing per request), so that the load generator takes as little as it can of the CPU that it
+    // shares with the server.
+    let base = reqwest::Url::parse(&o.url).unwrap();
+    let host = format!(
+        "{}:{}",
+        base.host_str().unwrap(),
+        base.port_or_known_default().unwrap()
+    );
     let per = o.tokens / o.concurrency;
     let deadline = Instant::now() + Duration::from_secs(o.duration);
     let mut set = tokio::task::JoinSet::new();
@@ -173,10 +244,9 @@ async fn main() {
     let t_start = Instant::now();
     for c in 0..o.concurrency {
         let first_due = interval.map(|iv| t_start + iv.mul_f64(c as f64 / o.concurrency as f64));
-        let (client, auth, url, prefix, mode, period) = (
-            client.clone(),
+        let (host, auth, prefix, mode, period) = (
+            host.clone(),
             auth.clone(),
-            o.url.clone(),
             o.prefix.clone(),
             o.mode.clone(),
             o.period,
@@ -192,6 +262,7 @@ async fn main() {
                     )
                 })
                 .collect();
+            let mut conn = connect(&host).await;
             let mut used = vec![0u64; tokens.len()];
             let mut lat = Vec::with_capacity(100_000);
             let (mut ok, mut bad) = (0u64, 0u64);
@@ -225,25 +296,31 @@ async fn main() {
                 };
                 // Closed loop: from now. Open loop: from when the request was due.
                 let t = due.unwrap_or_else(Instant::now);
-                let r = if mode == "time" {
-                    client.get(format!("{url}/v1/time")).send().await
+                let req = if mode == "time" {
+                    Request::get("/v1/time")
+                        .header("host", &host)
+                        .body(Full::new(Bytes::new()))
                 } else {
-                    client
-                        .post(format!("{url}/v1/validate"))
+                    Request::post("/v1/validate")
+                        .header("host", &host)
                         .header("authorization", &auth)
-                        .json(&json!({ "serial": serial, "otp": otp }))
-                        .send()
-                        .await
+                        .header("content-type", "application/json")
+                        .body(Full::new(Bytes::from(format!(
+                            r#"{{"serial":"{serial}","otp":"{otp}"}}"#
+                        ))))
+                }
+                .unwrap();
+                let answer = match conn.as_mut() {
+                    Some(c) => exchange(c, req).await,
+                    None => None,
                 };
                 let elapsed = t.elapsed();
-                match r {
-                    Ok(r) => {
-                        let v: Value = r.json().await.unwrap_or(Value::Null);
-                        let expect_valid = mode == "valid";
-                        let as_expected = if mode == "time" {
-                            v.get("time").is_some()
-                        } else {
-                            v["valid"] == expect_valid
+                match answer {
+                    Some(a) => {
+                        let as_expected = match mode.as_str() {
+                            "time" => a.time.is_some(),
+                            "valid" => a.valid == Some(true),
+                            _ => a.valid == Some(false),
                         };
                         if as_expected {
                             ok += 1;
@@ -251,7 +328,11 @@ async fn main() {
                             bad += 1;
                         }
                     }
-                    Err(_) => bad += 1,
+                    None => {
+                        // The connection failed or was closed: count the request, and open a new one.
+                        bad += 1;
+                        conn = connect(&host).await;
+                    }
                 }
                 lat.push(u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX));
                 k = (k + 1) % tokens.len();
