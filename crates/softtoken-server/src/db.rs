@@ -210,23 +210,35 @@ pub(crate) const TOKEN_COLS: &str =
     "serial, contract_id, state, seed_sealed, algorithm, digits, period, last_step, drift, \
                           fail_count, locked, source, created_at, updated_at";
 
+/// A [`TokenRow`] from a row of `SELECT {TOKEN_COLS}`, `$get` being the row's getter by column name: sqlx's
+/// `try_get` in [`token_row`], rusqlite's `get` in the SQLite writer. One list of the fields for both.
+macro_rules! token_row_from {
+    ($r:expr, $get:ident) => {
+        $crate::db::TokenRow {
+            serial: $r.$get("serial")?,
+            contract_id: $r.$get("contract_id")?,
+            state: $r.$get("state")?,
+            seed_sealed: $r.$get("seed_sealed")?,
+            algorithm: $r.$get("algorithm")?,
+            digits: $r.$get("digits")?,
+            period: $r.$get("period")?,
+            last_step: $r.$get("last_step")?,
+            drift: $r.$get("drift")?,
+            fail_count: $r.$get("fail_count")?,
+            locked: {
+                let locked: i64 = $r.$get("locked")?;
+                locked != 0
+            },
+            source: $r.$get("source")?,
+            created_at: $r.$get("created_at")?,
+            updated_at: $r.$get("updated_at")?,
+        }
+    };
+}
+pub(crate) use token_row_from;
+
 pub(crate) fn token_row(r: &AnyRow) -> Result<TokenRow, sqlx::Error> {
-    Ok(TokenRow {
-        serial: r.try_get("serial")?,
-        contract_id: r.try_get("contract_id")?,
-        state: r.try_get("state")?,
-        seed_sealed: r.try_get("seed_sealed")?,
-        algorithm: r.try_get("algorithm")?,
-        digits: r.try_get("digits")?,
-        period: r.try_get("period")?,
-        last_step: r.try_get("last_step")?,
-        drift: r.try_get("drift")?,
-        fail_count: r.try_get("fail_count")?,
-        locked: r.try_get::<i64, _>("locked")? != 0,
-        source: r.try_get("source")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+    Ok(token_row_from!(r, try_get))
 }
 
 /// `INSERT` of a token row (skipped if the serial exists); returns the rows inserted (0 or 1).

@@ -19,7 +19,7 @@ use softtoken_core::validation::Policy;
 use tokio::sync::mpsc;
 
 use super::{backoff, changed_under_us, plan, reply, BucketsSeen, Check, Op, MAX_BATCH, TRIES};
-use crate::db::{insert_bucket_sql, TokenRow, TOKEN_COLS};
+use crate::db::{insert_bucket_sql, token_row_from, TokenRow, TOKEN_COLS};
 use crate::error::ApiError;
 use crate::service::{now, Validation};
 
@@ -180,22 +180,7 @@ fn commit(
 }
 
 fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
-    Ok(TokenRow {
-        serial: r.get("serial")?,
-        contract_id: r.get("contract_id")?,
-        state: r.get("state")?,
-        seed_sealed: r.get("seed_sealed")?,
-        algorithm: r.get("algorithm")?,
-        digits: r.get("digits")?,
-        period: r.get("period")?,
-        last_step: r.get("last_step")?,
-        drift: r.get("drift")?,
-        fail_count: r.get("fail_count")?,
-        locked: r.get::<_, i64>("locked")? != 0,
-        source: r.get("source")?,
-        created_at: r.get("created_at")?,
-        updated_at: r.get("updated_at")?,
-    })
+    Ok(token_row_from!(r, get))
 }
 
 fn decide_and_write(
