@@ -28,18 +28,11 @@ command -v sqlite3 >/dev/null || { echo "sqlite3 is missing (apt-get install sql
 source bench/server-common.sh
 BINS=${BINS:-$SRV}
 LGS=${LGS:-$LG}
-TIMEFORMAT='%U %S'
 
-# Starts the server on DATA; sets PID and BASE.
+# Starts the server on DATA (SQLite); sets PID and BASE.
 start() {
-  SOFTTOKEN_LOG=warn "$SRV" --data "$1" --database "sqlite:$1/softtoken.db" --period 1 --max-failures 1000000000 \
-    --listen 127.0.0.1:0 >"$1/out" 2>"$1/err" &
-  PID=$!
-  local line=""
-  for _ in $(seq 100); do line=$(head -n 1 "$1/out" 2>/dev/null || true); [ -n "$line" ] && break; sleep 0.1; done
-  BASE=$(grep -o 'http://[0-9.:]*' <<<"$line")
+  start_server "$SRV" "$1" --data "$1" --database "sqlite:$1/softtoken.db" --period 1 --max-failures 1000000000
 }
-stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; }
 
 # N validation rows from a day ago, one every 100 µs, token by token in a scattered order; then SQL.
 prefill() { # db rows sql
@@ -59,30 +52,21 @@ SQL
 }
 
 run_one() { # rows variant-name sql
-  local data before w0 w1 result
+  local data w0 w1
   data=$(mktemp -d)
   SOFTTOKEN_LOG=warn "$SRV" --data "$data" --database "sqlite:$data/softtoken.db" demo-data \
     --load-customers "$TOKENS" >/dev/null
-  # The load generator imports and assigns its tokens on first use; a one-second run does that.
   start "$data"
-  "$LG" --url "$BASE" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency 4 --duration 1 \
-    --period 1 --mode time >/dev/null
-  stop
+  import_tokens "$data" "$TOKENS"
+  stop_server
   prefill "$data/softtoken.db" "$1" "$3"
   start "$data"
-  before=$(cpu_times)
   w0=$(awk '/^write_bytes/ {print $2}' "/proc/$PID/io")
-  s0=$(proc_ticks "$PID")
-  # bash's `time` gives the load generator's own CPU time (user, system).
-  { time "$LG" --url "$BASE" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency 64 \
-    --duration "$DURATION" --period 1 --mode valid --rate "$RATE" >"$data/lg.json" 2>"$data/lg.err"; } 2>"$data/lg.time"
-  result=$(cat "$data/lg.json")
-  s1=$(proc_ticks "$PID")
+  measure "$data" --tokens "$TOKENS" --concurrency 64 --duration "$DURATION" --period 1 --mode valid --rate "$RATE"
   w1=$(awk '/^write_bytes/ {print $2}' "/proc/$PID/io")
-  printf '%s\t%s\t%s\tsteal %s%%\twrote %s MB\tserver %s s\tloadgen %s s\n' "$1" "$2" "$result" \
-    "$(steal_pct "$before" "$(cpu_times)")" "$(( (w1 - w0) / 1000000 ))" "$(ticks_to_s $(( s1 - s0 )))" \
-    "$(awk '{printf "%.1f", $1 + $2}' "$data/lg.time")" | tee -a "$OUT/server-audit-size.tsv"
-  stop
+  printf '%s\t%s\t%s\tsteal %s%%\twrote %s MB\tserver %s s\tloadgen %s s\n' "$1" "$2" "$RESULT" "$STEAL" \
+    "$(( (w1 - w0) / 1000000 ))" "$CPU_SERVER" "$CPU_LG" | tee -a "$OUT/server-audit-size.tsv"
+  stop_server
   rm -rf "$data"
 }
 

@@ -17,41 +17,27 @@ RATES=${RATES:-1000 2000 3000 4000 5000}
 
 # shellcheck source=bench/server-common.sh
 source bench/server-common.sh
-TIMEFORMAT='%U %S'
 
 run_one() { # name database-url
-  local name=$1 url=$2 data pid line base
+  local name=$1 url=$2 data
   data=$(mktemp -d)
   # --period 1: a token can be accepted once per second, so 8000 tokens carry up to 8000 valid codes a second.
   local common=(--data "$data" --database "${url/DATA/$data}" --period 1 --max-failures 1000000000)
   # One contract per token: a contract has one token in use.
   SOFTTOKEN_LOG=warn "$SRV" "${common[@]}" demo-data --load-customers "$TOKENS" >/dev/null
-  SOFTTOKEN_LOG=warn "$SRV" "${common[@]}" --listen 127.0.0.1:0 >"$data/out" 2>"$data/err" &
-  pid=$!
-  for _ in $(seq 100); do line=$(head -n 1 "$data/out" 2>/dev/null || true); [ -n "$line" ] && break; sleep 0.1; done
-  base=$(grep -o 'http://[0-9.:]*' <<<"$line")
-  # The load generator imports and assigns its tokens on first use: a one-second run does that, so that no
-  # measured run's CPU times include it.
-  "$LG" --url "$base" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency 4 --duration 1 \
-    --period 1 --mode time >/dev/null 2>&1
+  start_server "$SRV" "$data" "${common[@]}"
+  import_tokens "$data" "$TOKENS"
   local runs=(valid wrong)
   for r in $RATES; do runs+=("valid --rate $r"); done
   # The control: the same rates against GET /v1/time, which touches no database (the HTTP and machine floor).
   [ "$name" = sqlite ] && for r in $RATES; do runs+=("time --rate $r"); done
   for run in "${runs[@]}"; do
-    local before s0 s1
-    before=$(cpu_times)
-    s0=$(proc_ticks "$pid")
     # shellcheck disable=SC2086 # $run is the mode and, for the open loop, --rate R
-    { time "$LG" --url "$base" --api-token-file "$data/api-token" --tokens "$TOKENS" --concurrency "$CONC" \
-      --duration "$DURATION" --period 1 --mode $run >"$data/lg.json" 2>"$data/lg.err"; } 2>"$data/lg.time"
-    s1=$(proc_ticks "$pid")
-    # CPU seconds of the run: softtoken-server's (not PostgreSQL's), and the load generator's.
-    printf '%s\t%s\tsteal %s%%\tCPU server %s s, loadgen %s s\n' "$name" "$(cat "$data/lg.json")" \
-      "$(steal_pct "$before" "$(cpu_times)")" "$(ticks_to_s $(( s1 - s0 )))" \
-      "$(awk '{printf "%.1f", $1 + $2}' "$data/lg.time")" | tee -a "$OUT/server-load.tsv"
+    measure "$data" --tokens "$TOKENS" --concurrency "$CONC" --duration "$DURATION" --period 1 --mode $run
+    printf '%s\t%s\tsteal %s%%\tCPU server %s s, loadgen %s s\n' "$name" "$RESULT" "$STEAL" "$CPU_SERVER" "$CPU_LG" |
+      tee -a "$OUT/server-load.tsv"
   done
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop_server
   rm -rf "$data"
 }
 

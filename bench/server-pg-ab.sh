@@ -23,19 +23,13 @@ for round in $(seq "$ROUNDS"); do
     data=$(mktemp -d)
     common=(--data "$data" --database "${SOFTTOKEN_TEST_POSTGRES_URL%/*}/$db" --period 1 --max-failures 1000000000)
     SOFTTOKEN_LOG=warn "$bin" "${common[@]}" demo-data --load-customers 8000 >/dev/null
-    SOFTTOKEN_LOG=warn "$bin" "${common[@]}" --listen 127.0.0.1:0 >"$data/out" 2>"$data/err" &
-    pid=$!
-    line=""
-    for _ in $(seq 100); do line=$(head -n 1 "$data/out" 2>/dev/null || true); [ -n "$line" ] && break; sleep 0.1; done
-    base=$(grep -o 'http://[0-9.:]*' <<<"$line")
+    start_server "$bin" "$data" "${common[@]}"
     for mode in "valid" "valid --rate $RATE"; do
-      before=$(cpu_times)
       # shellcheck disable=SC2086 # $mode is the mode and, for the open loop, --rate R
-      result=$("$LG" --url "$base" --api-token-file "$data/api-token" --tokens 8000 --concurrency 64 \
-        --duration "$DURATION" --period 1 --mode $mode 2>/dev/null)
-      printf '%s\t%s\t%s\t%s\tsteal %s%%\n' "$round" "$bin" "$mode" "$result" "$(steal_pct "$before" "$(cpu_times)")"
+      measure "$data" --tokens 8000 --concurrency 64 --duration "$DURATION" --period 1 --mode $mode
+      printf '%s\t%s\t%s\t%s\tsteal %s%%\n' "$round" "$bin" "$mode" "$RESULT" "$STEAL"
     done
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    stop_server
     rm -rf "$data"
   done
 done
