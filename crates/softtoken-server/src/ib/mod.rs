@@ -26,7 +26,7 @@ use crate::db::{state, SessionRow, TokenRow};
 use crate::error::ApiError;
 use crate::service::{now, Validation};
 use crate::AppState;
-use text::{t, Lang};
+use text::{t, Key, Lang};
 use view::Field;
 
 const COOKIE: &str = "st_sid";
@@ -58,19 +58,19 @@ async fn html_errors(resp: Response) -> Response {
         return resp;
     }
     let key = match status {
-        StatusCode::TOO_MANY_REQUESTS => "err_rate",
-        StatusCode::SERVICE_UNAVAILABLE => "err_busy",
-        s if s.is_server_error() => "err_internal",
-        _ => "err_request",
+        StatusCode::TOO_MANY_REQUESTS => Key::ErrRate,
+        StatusCode::SERVICE_UNAVAILABLE => Key::ErrBusy,
+        s if s.is_server_error() => Key::ErrInternal,
+        _ => Key::ErrRequest,
     };
     let html = view::page(
         Lang::Ja,
         "/ib/",
-        "error_title",
+        Key::ErrorTitle,
         html! {
             (view::error_box(Some(t(Lang::Ja, key))))
             p.error lang="en" { (t(Lang::En, key)) }
-            p { a href="/ib/" { (t(Lang::Ja, "top")) " / " (t(Lang::En, "top")) } }
+            p { a href="/ib/" { (t(Lang::Ja, Key::Top)) " / " (t(Lang::En, Key::Top)) } }
         },
     );
     secure_headers((status, Html(html)).into_response())
@@ -232,7 +232,7 @@ async fn top(State(st): State<AppState>, headers: HeaderMap, addr: ClientAddr) -
         &st,
         &mut s,
         StatusCode::OK,
-        view::page(lang, "/ib/", "top", view::menu(lang)),
+        view::page(lang, "/ib/", Key::Top, view::menu(lang)),
     )
     .await
 }
@@ -318,32 +318,32 @@ async fn home(
         .filter(|t| t.state == state::ACTIVE)
         .collect();
     let body = html! {
-        p #welcome { (name) (t(lang, "welcome")) }
-        h2 { (t(lang, "your_tokens")) }
+        p #welcome { (name) (t(lang, Key::Welcome)) }
+        h2 { (t(lang, Key::YourTokens)) }
         @if tokens.is_empty() {
-            p { (t(lang, "no_token")) }
+            p { (t(lang, Key::NoToken)) }
         } @else {
             table {
-                tr { th { (t(lang, "serial")) } th { (t(lang, "state")) } }
+                tr { th { (t(lang, Key::Serial)) } th { (t(lang, Key::State)) } }
                 @for tok in &tokens {
                     tr {
                         td.serial { (softtoken_core::serial::display_serial(&tok.serial)) }
-                        td { (t(lang, if tok.locked { "state_locked" } else { "state_active" })) }
+                        td { (t(lang, if tok.locked { Key::StateLocked } else { Key::StateActive })) }
                     }
                 }
             }
         }
         ul.menu {
-            li { a href="/ib/transfer" { (t(lang, "transfer")) } }
-            li { a href="/ib/login-otp" { (t(lang, "login_otp_setting")) } }
-            li { a href="/ib/logout" { (t(lang, "logout")) } }
+            li { a href="/ib/transfer" { (t(lang, Key::Transfer)) } }
+            li { a href="/ib/login-otp" { (t(lang, Key::LoginOtpSetting)) } }
+            li { a href="/ib/logout" { (t(lang, Key::Logout)) } }
         }
     };
     render(
         &st,
         &mut s,
         StatusCode::OK,
-        view::page(lang, "/ib/home", "top", body),
+        view::page(lang, "/ib/home", Key::Top, body),
     )
     .await
 }
@@ -383,14 +383,14 @@ impl Flow {
         }
     }
 
-    fn title(self) -> &'static str {
+    fn title(self) -> Key {
         match self {
-            Flow::Login => "login",
-            Flow::Register => "register",
-            Flow::Exchange => "exchange",
-            Flow::Stop => "stop",
-            Flow::Transfer => "transfer",
-            Flow::LoginOtp => "login_otp_setting",
+            Flow::Login => Key::Login,
+            Flow::Register => Key::Register,
+            Flow::Exchange => Key::Exchange,
+            Flow::Stop => Key::Stop,
+            Flow::Transfer => Key::Transfer,
+            Flow::LoginOtp => Key::LoginOtpSetting,
         }
     }
 
@@ -447,54 +447,54 @@ async fn form_page(
     let credentials = [
         Field::Text {
             name: "contract_id",
-            label: t(lang, "contract_id"),
+            label: t(lang, Key::ContractId),
             value: val("contract_id"),
             autocomplete: "username",
         },
         Field::Password {
             name: "password",
-            label: t(lang, "login_password"),
+            label: t(lang, Key::LoginPassword),
             autocomplete: "current-password",
         },
     ];
-    let f = |intro: &str, fields: &[Field<'_>], submit: &str| {
+    let f = |intro: &str, fields: &[Field<'_>], submit: Key| {
         html! { (view::error_box(error)) (view::form(lang, &action, &s.csrf, intro, fields, submit)) }
     };
     let body = match (flow, step) {
         (Flow::Login, "otp") => f(
-            t(lang, "login_otp_intro"),
+            t(lang, Key::LoginOtpIntro),
             &[Field::Otp {
                 name: "otp",
-                label: t(lang, "otp"),
+                label: t(lang, Key::Otp),
             }],
-            "login",
+            Key::Login,
         ),
         (Flow::Transfer, _) => f(
-            t(lang, "transfer_intro"),
+            t(lang, Key::TransferIntro),
             &[
                 Field::Text {
                     name: "payee",
-                    label: t(lang, "payee"),
+                    label: t(lang, Key::Payee),
                     value: val("payee"),
                     autocomplete: "off",
                 },
                 Field::Text {
                     name: "amount",
-                    label: t(lang, "amount"),
+                    label: t(lang, Key::Amount),
                     value: val("amount"),
                     autocomplete: "off",
                 },
                 Field::Password {
                     name: "transfer_password",
-                    label: t(lang, "transfer_password"),
+                    label: t(lang, Key::TransferPassword),
                     autocomplete: "off",
                 },
                 Field::Otp {
                     name: "otp",
-                    label: t(lang, "otp"),
+                    label: t(lang, Key::Otp),
                 },
             ],
-            "submit_transfer",
+            Key::SubmitTransfer,
         ),
         (Flow::LoginOtp, _) => {
             let on = match &s.contract_id {
@@ -502,77 +502,77 @@ async fn form_page(
                 None => true,
             };
             f(
-                t(lang, "login_otp_setting_intro"),
+                t(lang, Key::LoginOtpSettingIntro),
                 &[
                     Field::Radio {
                         name: "login_otp",
-                        options: vec![("on", t(lang, "on"), on), ("off", t(lang, "off"), !on)],
+                        options: vec![("on", t(lang, Key::On), on), ("off", t(lang, Key::Off), !on)],
                     },
                     Field::Otp {
                         name: "otp",
-                        label: t(lang, "otp"),
+                        label: t(lang, Key::Otp),
                     },
                 ],
-                "save",
+                Key::Save,
             )
         }
         (Flow::Register, "auth") => f(
-            t(lang, "register_intro"),
+            t(lang, Key::RegisterIntro),
             &[
                 Field::Text {
                     name: "serial",
-                    label: t(lang, "serial"),
+                    label: t(lang, Key::Serial),
                     value: val("serial"),
                     autocomplete: "off",
                 },
                 Field::Otp {
                     name: "otp",
-                    label: t(lang, "otp"),
+                    label: t(lang, Key::Otp),
                 },
             ],
-            "submit_register",
+            Key::SubmitRegister,
         ),
         (Flow::Exchange, "auth") => f(
-            t(lang, "exchange_old_intro"),
+            t(lang, Key::ExchangeOldIntro),
             &[Field::Otp {
                 name: "otp",
-                label: t(lang, "otp_old"),
+                label: t(lang, Key::OtpOld),
             }],
-            "next",
+            Key::Next,
         ),
         (Flow::Exchange, "old") => f(
-            t(lang, "exchange_new_intro"),
+            t(lang, Key::ExchangeNewIntro),
             &[
                 Field::Text {
                     name: "serial",
-                    label: t(lang, "serial_new"),
+                    label: t(lang, Key::SerialNew),
                     value: val("serial"),
                     autocomplete: "off",
                 },
                 Field::Otp {
                     name: "otp",
-                    label: t(lang, "otp_new"),
+                    label: t(lang, Key::OtpNew),
                 },
             ],
-            "submit_register",
+            Key::SubmitRegister,
         ),
         (Flow::Stop, "auth") => f(
-            t(lang, "stop_intro"),
+            t(lang, Key::StopIntro),
             &[
                 Field::Otp {
                     name: "otp",
-                    label: t(lang, "otp"),
+                    label: t(lang, Key::Otp),
                 },
                 Field::Password {
                     name: "transfer_password",
-                    label: t(lang, "transfer_password"),
+                    label: t(lang, Key::TransferPassword),
                     autocomplete: "off",
                 },
             ],
-            "submit_stop",
+            Key::SubmitStop,
         ),
-        (Flow::Login, _) => f(t(lang, "login_intro"), &credentials, "login"),
-        _ => f(t(lang, "step1_intro"), &credentials, "next"),
+        (Flow::Login, _) => f(t(lang, Key::LoginIntro), &credentials, Key::Login),
+        _ => f(t(lang, Key::Step1Intro), &credentials, Key::Next),
     };
     Ok(view::page(lang, &action, flow.title(), body))
 }
@@ -580,12 +580,12 @@ async fn form_page(
 /// The message for a refused code, with how many tries are left when that is useful.
 fn refusal(st: &AppState, lang: Lang, v: &Validation) -> String {
     let key = match v.reason.unwrap_or("") {
-        "locked" => "err_locked",
-        "replayed" => "err_replayed",
-        "bad_format" => "err_bad_format",
-        "unknown_serial" => "err_unknown_serial",
-        "not_active" => "err_not_active",
-        _ => "err_wrong_otp",
+        "locked" => Key::ErrLocked,
+        "replayed" => Key::ErrReplayed,
+        "bad_format" => Key::ErrBadFormat,
+        "unknown_serial" => Key::ErrUnknownSerial,
+        "not_active" => Key::ErrNotActive,
+        _ => Key::ErrWrongOtp,
     };
     let mut msg = t(lang, key).to_string();
     if let (Some(n), false) = (v.fail_count, v.locked) {
@@ -594,11 +594,11 @@ fn refusal(st: &AppState, lang: Lang, v: &Validation) -> String {
             if lang == Lang::En {
                 msg.push(' ');
             }
-            msg.push_str(&t(lang, "tries_left").replace("{n}", &left.to_string()));
+            msg.push_str(&t(lang, Key::TriesLeft).replace("{n}", &left.to_string()));
         }
     }
-    if v.locked && key != "err_locked" {
-        msg = t(lang, "err_locked").to_string();
+    if v.locked && key != Key::ErrLocked {
+        msg = t(lang, Key::ErrLocked).to_string();
     }
     msg
 }
@@ -621,7 +621,7 @@ async fn transfer_proofs(
         st.svc
             .audit(actor, action, Some(&tok.serial), contract, "rate_limited", "")
             .await?;
-        return Ok(Some(t(lang, "err_rate").to_string()));
+        return Ok(Some(t(lang, Key::ErrRate).to_string()));
     }
     let customer = match contract {
         Some(c) => st.svc.db.customer(c).await?,
@@ -642,7 +642,7 @@ async fn transfer_proofs(
                 "",
             )
             .await?;
-        return Ok(Some(t(lang, "err_transfer_password").to_string()));
+        return Ok(Some(t(lang, Key::ErrTransferPassword).to_string()));
     }
     let v = st
         .svc
@@ -674,13 +674,13 @@ async fn prove_new_token(
         .validate(serial.as_str(), otp, state::ISSUED, actor, action)
         .await
     {
-        Err(e) if e.code() == "unknown_serial" => return Ok(Err(t(lang, "err_unknown_serial").to_string())),
+        Err(e) if e.code() == "unknown_serial" => return Ok(Err(t(lang, Key::ErrUnknownSerial).to_string())),
         other => other?,
     };
     if v.valid {
         Ok(Ok(serial))
     } else if v.reason == Some("not_active") {
-        Ok(Err(t(lang, "err_serial_taken").to_string()))
+        Ok(Err(t(lang, Key::ErrSerialTaken).to_string()))
     } else {
         Ok(Err(refusal(st, lang, &v)))
     }
@@ -688,8 +688,8 @@ async fn prove_new_token(
 
 fn serial_error(lang: Lang, e: &ApiError) -> String {
     match e.code() {
-        "serial_check_digit" => t(lang, "err_serial_typo").to_string(),
-        _ => t(lang, "err_serial_format").to_string(),
+        "serial_check_digit" => t(lang, Key::ErrSerialTypo).to_string(),
+        _ => t(lang, Key::ErrSerialFormat).to_string(),
     }
 }
 
@@ -713,8 +713,8 @@ async fn submit(
         let html = view::page(
             lang,
             "/ib/",
-            "top",
-            html! { (view::error_box(Some(t(lang, "err_session")))) (view::menu(lang)) },
+            Key::Top,
+            html! { (view::error_box(Some(t(lang, Key::ErrSession)))) (view::menu(lang)) },
         );
         return render(&st, &mut s, StatusCode::FORBIDDEN, html).await;
     }
@@ -732,12 +732,12 @@ async fn submit(
             render(&st, &mut s, StatusCode::UNPROCESSABLE_ENTITY, html).await
         }
     };
-    let done = |s: &mut SessionRow, key: &str| {
+    let done = |s: &mut SessionRow, key: Key| {
         let st = st.clone();
         let mut s = s.clone();
         let msg = t(lang, key);
         async move {
-            let html = view::page(lang, "/ib/", "result", view::result(lang, msg));
+            let html = view::page(lang, "/ib/", Key::Result, view::result(lang, msg));
             render(&st, &mut s, StatusCode::OK, html).await
         }
     };
@@ -756,7 +756,7 @@ async fn submit(
             st.svc
                 .audit("ib", "ib_auth", None, who, "rate_limited", flow.name())
                 .await?;
-            return again(&mut s, t(lang, "err_rate").to_string()).await;
+            return again(&mut s, t(lang, Key::ErrRate).to_string()).await;
         }
         let customer = if plausible {
             st.svc.db.customer(&contract).await?
@@ -776,7 +776,7 @@ async fn submit(
             st.svc
                 .audit("ib", "ib_auth", None, None, "bad_credentials", flow.name())
                 .await?;
-            return again(&mut s, t(lang, "err_login").to_string()).await;
+            return again(&mut s, t(lang, Key::ErrLogin).to_string()).await;
         }
         st.svc
             .audit(
@@ -819,11 +819,11 @@ async fn submit(
             }
             Flow::Register if active.is_some() => {
                 s.stage = String::new();
-                return again(&mut s, t(lang, "err_has_token").to_string()).await;
+                return again(&mut s, t(lang, Key::ErrHasToken).to_string()).await;
             }
             Flow::Exchange | Flow::Stop if active.is_none() => {
                 s.stage = String::new();
-                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+                return again(&mut s, t(lang, Key::ErrNoToken).to_string()).await;
             }
             _ => s.stage = format!("{}:auth", flow.name()),
         }
@@ -833,14 +833,14 @@ async fn submit(
 
     let Some(contract) = s.contract_id.clone() else {
         s.stage = String::new();
-        return again(&mut s, t(lang, "err_session").to_string()).await;
+        return again(&mut s, t(lang, Key::ErrSession).to_string()).await;
     };
     let actor = format!("ib:{contract}");
     match (flow, step.as_str()) {
         (Flow::Login, "otp") => {
             let Some(tok) = active_token(&st, &contract).await? else {
                 s.stage = String::new();
-                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+                return again(&mut s, t(lang, Key::ErrNoToken).to_string()).await;
             };
             let v = st
                 .svc
@@ -875,9 +875,9 @@ async fn submit(
                 .await
             {
                 Ok(true) => {}
-                Ok(false) => return again(&mut s, t(lang, "err_serial_taken").to_string()).await,
+                Ok(false) => return again(&mut s, t(lang, Key::ErrSerialTaken).to_string()).await,
                 Err(e) if e.code() == "has_active_token" => {
-                    return again(&mut s, t(lang, "err_has_token").to_string()).await
+                    return again(&mut s, t(lang, Key::ErrHasToken).to_string()).await
                 }
                 Err(e) => return Err(e),
             }
@@ -892,12 +892,12 @@ async fn submit(
                 )
                 .await?;
             s.stage = String::new();
-            done(&mut s, "done_register").await
+            done(&mut s, Key::DoneRegister).await
         }
         (Flow::Exchange, "auth") => {
             let Some(old) = active_token(&st, &contract).await? else {
                 s.stage = String::new();
-                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+                return again(&mut s, t(lang, Key::ErrNoToken).to_string()).await;
             };
             let v = st
                 .svc
@@ -927,7 +927,7 @@ async fn submit(
                 .await?
             {
                 s.stage = String::new();
-                return again(&mut s, t(lang, "err_serial_taken").to_string()).await;
+                return again(&mut s, t(lang, Key::ErrSerialTaken).to_string()).await;
             }
             st.svc
                 .audit(
@@ -941,12 +941,12 @@ async fn submit(
                 .await?;
             s.stage = String::new();
             s.data = String::new();
-            done(&mut s, "done_exchange").await
+            done(&mut s, Key::DoneExchange).await
         }
         (Flow::Stop, "auth") => {
             let Some(tok) = active_token(&st, &contract).await? else {
                 s.stage = String::new();
-                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+                return again(&mut s, t(lang, Key::ErrNoToken).to_string()).await;
             };
             if let Some(msg) = transfer_proofs(
                 &st,
@@ -979,23 +979,23 @@ async fn submit(
                     )
                     .await?;
                 s.stage = String::new();
-                return again(&mut s, t(lang, "err_not_active").to_string()).await;
+                return again(&mut s, t(lang, Key::ErrNotActive).to_string()).await;
             }
             st.svc
                 .audit(&actor, "stop", Some(&tok.serial), Some(&contract), "ok", "")
                 .await?;
             s.stage = String::new();
-            done(&mut s, "done_stop").await
+            done(&mut s, Key::DoneStop).await
         }
         (Flow::Transfer, _) => {
             let Some(tok) = active_token(&st, &contract).await? else {
-                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+                return again(&mut s, t(lang, Key::ErrNoToken).to_string()).await;
             };
             let amount_ok = get("amount")
                 .parse::<u64>()
                 .is_ok_and(|a| (1..=10_000_000).contains(&a));
             if !amount_ok || get("payee").is_empty() || get("payee").chars().count() > 64 {
-                return again(&mut s, t(lang, "err_amount").to_string()).await;
+                return again(&mut s, t(lang, Key::ErrAmount).to_string()).await;
             }
             if let Some(msg) = transfer_proofs(
                 &st,
@@ -1023,9 +1023,9 @@ async fn submit(
             let html = view::page(
                 lang,
                 "/ib/home",
-                "result",
+                Key::Result,
                 html! {
-                    div.card { p.done #result { (t(lang, "done_transfer")) } p { a href="/ib/home" { (t(lang, "back")) } } }
+                    div.card { p.done #result { (t(lang, Key::DoneTransfer)) } p { a href="/ib/home" { (t(lang, Key::Back)) } } }
                 },
             );
             render(&st, &mut s, StatusCode::OK, html).await
@@ -1047,7 +1047,7 @@ async fn submit(
                     return again(&mut s, refusal(&st, lang, &v)).await;
                 }
             } else {
-                return again(&mut s, t(lang, "err_no_token").to_string()).await;
+                return again(&mut s, t(lang, Key::ErrNoToken).to_string()).await;
             }
             st.svc.db.set_login_otp(&contract, on).await?;
             st.svc
@@ -1063,16 +1063,16 @@ async fn submit(
             let html = view::page(
                 lang,
                 "/ib/home",
-                "result",
+                Key::Result,
                 html! {
-                    div.card { p.done #result { (t(lang, "done_setting")) } p { a href="/ib/home" { (t(lang, "back")) } } }
+                    div.card { p.done #result { (t(lang, Key::DoneSetting)) } p { a href="/ib/home" { (t(lang, Key::Back)) } } }
                 },
             );
             render(&st, &mut s, StatusCode::OK, html).await
         }
         _ => {
             s.stage = String::new();
-            again(&mut s, t(lang, "err_session").to_string()).await
+            again(&mut s, t(lang, Key::ErrSession).to_string()).await
         }
     }
 }

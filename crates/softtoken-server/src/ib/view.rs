@@ -2,7 +2,7 @@
 
 use maud::{html, Markup, DOCTYPE};
 
-use super::text::{t, Lang};
+use super::text::{t, Key, Lang};
 
 pub const CSS: &str = r#"
 :root { color-scheme: light dark; --accent: #0b6e4f; --on-accent: #fff; --err: #b00020; --bg: #fff; --fg: #1b1b1b; --muted: #5f6368; --card: #f4f7f6; }
@@ -54,7 +54,7 @@ pub enum Field<'a> {
 }
 
 /// The page frame: header with the language switch, title, content, the lost-phone note.
-pub fn page(lang: Lang, path: &str, title_key: &str, content: Markup) -> String {
+pub fn page(lang: Lang, path: &str, title_key: Key, content: Markup) -> String {
     let other = lang.other();
     html! {
         (DOCTYPE)
@@ -62,22 +62,22 @@ pub fn page(lang: Lang, path: &str, title_key: &str, content: Markup) -> String 
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (t(lang, title_key)) " — " (t(lang, "bank")) }
+                title { (t(lang, title_key)) " — " (t(lang, Key::Bank)) }
                 link rel="stylesheet" href="/ib/style.css";
             }
             body {
                 header {
-                    span.bank { (t(lang, "bank")) }
+                    span.bank { (t(lang, Key::Bank)) }
                     nav {
-                        a href="/ib/" { (t(lang, "top")) }
-                        a #lang-switch href={ "/ib/lang?to=" (other.code()) "&back=" (path) } lang=(other.code()) { (t(lang, "lang_switch")) }
+                        a href="/ib/" { (t(lang, Key::Top)) }
+                        a #lang-switch href={ "/ib/lang?to=" (other.code()) "&back=" (path) } lang=(other.code()) { (t(lang, Key::LangSwitch)) }
                     }
                 }
                 main {
                     h1 { (t(lang, title_key)) }
                     (content)
                 }
-                footer { p { (t(lang, "lost_phone")) } }
+                footer { p { (t(lang, Key::LostPhone)) } }
             }
         }
     }
@@ -94,7 +94,7 @@ pub fn form(
     csrf: &str,
     intro: &str,
     fields: &[Field<'_>],
-    submit_key: &str,
+    submit_key: Key,
 ) -> Markup {
     html! {
         form method="post" action=(action) {
@@ -130,7 +130,7 @@ pub fn result(lang: Lang, message: &str) -> Markup {
     html! {
         div.card {
             p.done #result { (message) }
-            p { a href="/ib/login" { (t(lang, "back_to_login")) } }
+            p { a href="/ib/login" { (t(lang, Key::BackToLogin)) } }
         }
     }
 }
@@ -138,10 +138,10 @@ pub fn result(lang: Lang, message: &str) -> Markup {
 pub fn menu(lang: Lang) -> Markup {
     html! {
         ul.menu {
-            li { a href="/ib/login" { (t(lang, "login")) } }
-            li { a href="/ib/register" { (t(lang, "register")) } }
-            li { a href="/ib/exchange" { (t(lang, "exchange")) } }
-            li { a href="/ib/stop" { (t(lang, "stop")) } }
+            li { a href="/ib/login" { (t(lang, Key::Login)) } }
+            li { a href="/ib/register" { (t(lang, Key::Register)) } }
+            li { a href="/ib/exchange" { (t(lang, Key::Exchange)) } }
+            li { a href="/ib/stop" { (t(lang, Key::Stop)) } }
         }
     }
 }
