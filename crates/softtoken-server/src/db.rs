@@ -504,7 +504,7 @@ impl Db {
                 // and loses at most the last transactions on power loss, as SQLite documents for WAL.
                 // A new database gets 1 KiB pages instead of 4 KiB: a validation changes its token row, at a
                 // scattered place in the token table, and every changed page is a frame in the WAL, so smaller
-                // pages write a quarter of the bytes (BENCHMARKS.md, session 7). An existing database keeps its
+                // pages write a quarter of the bytes (docs/benchmarks-history.md, session 7). An existing database keeps its
                 // page size.
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                     .map_err(db_err)?
@@ -570,11 +570,6 @@ impl Db {
     }
     pub fn pool(&self) -> &AnyPool {
         &self.pool
-    }
-
-    /// The pool every write goes through (one connection on SQLite).
-    pub fn writer_pool(&self) -> &AnyPool {
-        &self.writer
     }
 
     /// Where the validations' group-commit writer writes.

@@ -22,12 +22,13 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
-use sha2_shim::hex_sha256;
+use sha2::{Digest, Sha256};
 
 pub use config::{main_with_args, Args};
 pub use service::{Service, Settings, Shared};
 
-/// Largest request body: JSON requests are tiny; a PSKC file may be a few megabytes.
+/// Largest request body of every route but the PSKC import: JSON requests and the pages' forms are tiny. The PSKC
+/// import (`/v1/admin/pskc`) takes up to `softtoken_core::pskc::MAX_PSKC_BYTES`, its own limit.
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// What every handler gets.
@@ -76,14 +77,7 @@ pub fn hash_code(code: &str) -> String {
         .ok()
         .flatten()
         .unwrap_or_default();
-    hex_sha256(norm.as_bytes())
-}
-
-mod sha2_shim {
-    use sha2::{Digest, Sha256};
-    pub fn hex_sha256(b: &[u8]) -> String {
-        Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
-    }
+    data_encoding::HEXLOWER.encode(&Sha256::digest(norm.as_bytes()))
 }
 
 /// Whether a free-form identifier from a request (contract ID, foreign serial, audit filter) is worth a database
