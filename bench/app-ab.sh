@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Launch to first code painted for two builds of the app, alternating, so that both see the same machine:
 #   ./x bench-app-ab OLD_BINARY NEW_BINARY      (N launches each, default 12; ./x provides Xvfb and gnome-keyring)
+# Both must be startup-bench builds (cargo feature startup-bench; ./x bench-app leaves one in
+# target/bench/softtoken-app-startup-bench): a shipped build never reports its first paint.
 # Prints the median of the total and of each part (src-tauri/src/startup.rs) per binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -168,6 +168,7 @@ const ALLOWED_KEYS: &[&str] = &[
     "version",
     "testerAvailable",
     "defaultServiceUrl",
+    "startupBench",
     "language",
     "clipboardClearSeconds",
     "serviceUrl",

@@ -1,12 +1,13 @@
 //! softtoken, the app: a Tauri v2 shell around softtoken-core. The webview shows codes, serials and screens; the
 //! seeds stay here, in the OS keychain (or the encrypted vault file) and in zeroizing memory.
 //!
-//! - `commands/`: the thin `#[tauri::command]`s (listed in build.rs; allowed per window in
+//! - `commands/`: the thin `#[tauri::command]`s (listed once in src-tauri/ipc_commands.rs; allowed per window in
 //!   src-tauri/capabilities/).
 //! - `state.rs`: the open store, the token cache and the settings.
 //! - `view.rs`: what the webview receives (metadata and codes), as pure functions of time.
 //! - `service.rs`: HTTP to the token service (provisioning, clock check).
 //! - `desktop.rs` / `mobile.rs`: what differs per platform.
+//! - `startup.rs` (feature `startup-bench` only): where the time to the first code goes, for `./x bench-app`.
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -14,6 +15,7 @@ mod commands;
 mod error;
 mod service;
 mod settings;
+#[cfg(feature = "startup-bench")]
 mod startup;
 mod state;
 mod view;
@@ -32,7 +34,8 @@ use tauri::Manager;
 /// Starts the app (desktop `main`, or the mobile entry point).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    state::process_start_ms();
+    #[cfg(feature = "startup-bench")]
+    startup::process_start_ms();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SOFTTOKEN_LOG")
@@ -55,7 +58,6 @@ pub fn run() {
             commands::tokens::hotp_next,
             commands::tokens::delete_token,
             commands::tokens::serial_qr,
-            commands::tokens::first_paint,
             commands::add::add_uri,
             commands::add::add_manual,
             commands::add::add_from_image,
@@ -64,6 +66,8 @@ pub fn run() {
             commands::clipboard::copy_code,
             commands::settings::set_settings,
             commands::settings::check_clock,
+            #[cfg(feature = "startup-bench")]
+            commands::startup::first_paint,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

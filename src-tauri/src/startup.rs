@@ -1,7 +1,66 @@
-//! The first paint's milestones, for the start-up benchmark: where the time from the process start to the first
-//! code on screen goes. Pure: the webview reports its marks (Unix ms of its clock), Rust adds its own.
+//! The first paint's milestones, for the start-up benchmark (feature `startup-bench`, `./x bench-app`): where the
+//! time from the process start to the first code on screen goes. The webview reports its marks (Unix ms of its
+//! clock), Rust adds its own ([`Marks`]); [`Breakdown`] is a pure function of both.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::state::system_ms;
+
+static PROCESS_START_MS: OnceLock<u64> = OnceLock::new();
+
+/// The process's start in Unix ms: noted by the first call, which `run()` makes first thing.
+pub fn process_start_ms() -> u64 {
+    *PROCESS_START_MS.get_or_init(system_ms)
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// What Rust notes while the app starts, kept in the app's state.
+#[derive(Debug)]
+pub struct Marks {
+    started_ms: u64,
+    ready_ms: u64,
+    keychain_probe_ms: u64,
+    store_read_ms: OnceLock<u64>,
+    painted: AtomicBool,
+}
+
+impl Marks {
+    /// The app's state is ready now; opening and probing the keychain took `keychain_probe`.
+    pub fn ready(keychain_probe: Duration) -> Marks {
+        Marks {
+            started_ms: process_start_ms(),
+            ready_ms: system_ms(),
+            keychain_probe_ms: ms(keychain_probe),
+            store_read_ms: OnceLock::new(),
+            painted: AtomicBool::new(false),
+        }
+    }
+
+    /// The first read of the seeds from the store took `d` (later reads are not noted).
+    pub fn store_read(&self, d: Duration) {
+        let _ = self.store_read_ms.set(ms(d));
+    }
+
+    /// Rust's marks for the first paint; `None` when it was reported before.
+    pub fn first_paint(&self) -> Option<Rust> {
+        if self.painted.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        Some(Rust {
+            started_ms: self.started_ms,
+            ready_ms: self.ready_ms,
+            keychain_probe_ms: self.keychain_probe_ms,
+            store_read_ms: self.store_read_ms.get().copied().unwrap_or(0),
+        })
+    }
+}
 
 /// What the webview reports with the first paint (Unix milliseconds; `None`: not reached).
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -104,6 +163,17 @@ impl std::fmt::Display for Breakdown {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marks_report_the_first_paint_once_with_the_first_store_read() {
+        let marks = Marks::ready(Duration::from_millis(7));
+        marks.store_read(Duration::from_millis(12));
+        marks.store_read(Duration::from_millis(99));
+        let r = marks.first_paint().unwrap();
+        assert_eq!((r.keychain_probe_ms, r.store_read_ms), (7, 12));
+        assert!(r.started_ms <= r.ready_ms);
+        assert!(marks.first_paint().is_none());
+    }
 
     #[test]
     fn parts_add_up_and_missing_marks_count_zero() {

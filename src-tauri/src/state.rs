@@ -2,9 +2,8 @@
 //! folders. Only Rust code sees it; the webview gets views made by `view.rs`.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 
 use secrecy::SecretString;
 use softtoken_core::store::file::FileStore;
@@ -69,14 +68,6 @@ pub fn system_ms() -> u64 {
         .unwrap_or(0)
 }
 
-static PROCESS_START_MS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-
-/// The process's start in Unix ms, for the start-up breakdown: noted by the first call, which `run()` makes
-/// first thing.
-pub fn process_start_ms() -> u64 {
-    *PROCESS_START_MS.get_or_init(system_ms)
-}
-
 /// Everything the commands share.
 pub struct App {
     store: Mutex<Option<(Storage, BoxedStore)>>,
@@ -87,18 +78,11 @@ pub struct App {
     /// Files.
     pub paths: Paths,
     settings: Mutex<Settings>,
-    /// When `run()` started, Unix ms (comparable with the webview's clock), for the first-paint measurement.
-    pub started_unix_ms: u64,
-    /// When this state was ready (Tauri and GTK started, the keychain probed), Unix ms.
-    pub ready_unix_ms: u64,
-    /// How long opening and probing the OS keychain took at start, ms.
-    pub keychain_probe_ms: u64,
-    /// How long the first load of the tokens (the seeds from the store) took, ms; unset until then.
-    pub store_read_ms: std::sync::OnceLock<u64>,
+    /// The start-up benchmark's marks (feature `startup-bench` only).
+    #[cfg(feature = "startup-bench")]
+    pub startup: crate::startup::Marks,
     /// Bumped by every copy, so that a clear timer only clears its own copy.
     pub clipboard_generation: AtomicU64,
-    /// Set once the first code has been painted.
-    pub first_paint: AtomicBool,
     /// Desktop builds only: tester mode.
     pub tester_available: bool,
     /// The last code shown of each counter-based token, so that copying it does not use up another counter.
@@ -125,7 +109,8 @@ impl App {
     /// starts locked and asks for the vault's passphrase.
     pub fn start(paths: Paths, tester_available: bool) -> App {
         let settings = settings::load(&paths.settings, tester_available);
-        let probe = Instant::now();
+        #[cfg(feature = "startup-bench")]
+        let probe = std::time::Instant::now();
         let (store, keychain_error) = if paths.vault.exists() {
             (None, None)
         } else {
@@ -140,19 +125,15 @@ impl App {
                 }
             }
         };
-        let keychain_probe_ms = u64::try_from(probe.elapsed().as_millis()).unwrap_or(u64::MAX);
         App {
-            started_unix_ms: process_start_ms(),
-            ready_unix_ms: system_ms(),
-            keychain_probe_ms,
+            #[cfg(feature = "startup-bench")]
+            startup: crate::startup::Marks::ready(probe.elapsed()),
             store: Mutex::new(store),
             cache: Mutex::new(None),
             keychain_error,
             paths,
             settings: Mutex::new(settings),
-            store_read_ms: std::sync::OnceLock::new(),
             clipboard_generation: AtomicU64::new(0),
-            first_paint: AtomicBool::new(false),
             tester_available,
             last_hotp: Mutex::new(std::collections::HashMap::new()),
         }
@@ -194,7 +175,8 @@ impl App {
     pub fn with_tokens<T>(&self, f: impl FnOnce(&[Token]) -> T) -> AppResult<T> {
         let mut cache = lock(&self.cache);
         if cache.is_none() {
-            let t0 = Instant::now();
+            #[cfg(feature = "startup-bench")]
+            let t0 = std::time::Instant::now();
             let tokens = self.with_store(|s| {
                 let infos = s.list()?;
                 let mut out = Vec::with_capacity(infos.len());
@@ -205,9 +187,8 @@ impl App {
                 Ok(out)
             })?;
             *cache = Some(tokens);
-            let _ = self
-                .store_read_ms
-                .set(u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX));
+            #[cfg(feature = "startup-bench")]
+            self.startup.store_read(t0.elapsed());
         }
         Ok(f(cache.as_deref().unwrap_or_default()))
     }

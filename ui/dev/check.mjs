@@ -88,7 +88,7 @@ await check("seconds change once per second at second boundaries; cheap", async 
   assert.ok(busy < 0.005, `busy ${busy}`);
 });
 
-await check("copy by click and Ctrl+C; firstPaint once", async (page) => {
+await check("copy by click and Ctrl+C; no firstPaint in a shipped build", async (page) => {
   await open(page, "tokens=1");
   await page.click('[data-testid="code"]');
   await page.waitForSelector('[data-testid="toast"]:not([hidden])');
@@ -98,7 +98,18 @@ await check("copy by click and Ctrl+C; firstPaint once", async (page) => {
   await page.waitForTimeout(200);
   const cmds = await log(page);
   assert.equal(cmds.filter((c) => c === "copy_code").length, 2);
-  assert.equal(cmds.filter((c) => c === "first_paint").length, 1);
+  assert.equal(cmds.filter((c) => c === "first_paint").length, 0);
+});
+
+await check("a startup-bench build reports its first paint once", async (page) => {
+  await open(page, "tokens=1&bench=1");
+  await page.waitForSelector('[data-testid="code"]:not([data-code=""])');
+  await page.waitForFunction(() => window.__softtokenIpcLog.some((e) => e.cmd === "first_paint"));
+  await page.click('[data-testid="nav-add"], [data-screen-link="add"], nav button >> nth=1').catch(() => undefined);
+  await page.waitForTimeout(200);
+  const entries = await page.evaluate(() => window.__softtokenIpcLog.filter((e) => e.cmd === "first_paint"));
+  assert.equal(entries.length, 1);
+  assert.equal(entries[0].ok, true);
 });
 
 await check("language: auto → ja; header toggle → en and saved", async (page) => {

@@ -10,6 +10,7 @@
 //   delay=ms           answer every command after this many ms (to see busy states)
 //   clock=ok|bad       what check_clock says
 //   phase=26           start 26 s into a 30-second step
+//   bench=1            a startup-bench build: the UI reports its first paint (first_paint)
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppState, CodeView, Settings, TokenView } from "../src/ipc";
 
@@ -135,6 +136,7 @@ function state(): AppState {
     version: "0.1.0",
     testerAvailable: true,
     defaultServiceUrl: "https://token.example-shinkin.jp",
+    startupBench: q.get("bench") === "1",
   };
 }
 
@@ -224,6 +226,7 @@ mockIPC(async (cmd, args) => {
         ? { serverTimeMs: Date.now() - 42_000, skewSeconds: 42.3, ok: false }
         : { serverTimeMs: Date.now(), skewSeconds: 0.4, ok: true };
     case "first_paint":
+      if (!state().startupBench) return fail("internal", "mock: first_paint is only in startup-bench builds");
       (window as unknown as { __firstPaint: number }).__firstPaint = performance.now();
       return null;
     default:

@@ -22,7 +22,7 @@ export interface Ctx {
    * later ones ask anew.
    */
   takeFirstCodes(): Promise<CodesAnswer> | undefined;
-  /** Called when codes are on screen: tells Rust once, two frames later (startup benchmark). */
+  /** Called when codes are on screen: tells Rust once, two frames later, in startup-bench builds only. */
   firstPaint(): void;
 }
 

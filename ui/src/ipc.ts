@@ -44,6 +44,8 @@ export interface AppState {
   testerAvailable: boolean;
   /** The service URL this build was configured with (Settings can change it). */
   defaultServiceUrl: string;
+  /** A build for the start-up benchmark (feature startup-bench): only it has the first_paint command. */
+  startupBench: boolean;
 }
 
 export interface TokenView {
@@ -193,6 +195,6 @@ export const api = {
   serialQr: (id: string) => call<string>("serial_qr", { id }),
   setSettings: (settings: Settings) => call<Settings>("set_settings", { settings }),
   checkClock: () => call<ClockCheck>("check_clock"),
-  /** Tells Rust the first code is on screen, with the page's milestones (startup benchmark). */
+  /** Tells Rust the first code is on screen, with the page's milestones (startup-bench builds only). */
   firstPaint: (marks: PaintMarks) => call<void>("first_paint", { marks }),
 };

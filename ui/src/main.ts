@@ -119,7 +119,7 @@ const ctx: Ctx = {
     return p;
   },
   firstPaint() {
-    if (firstPaintSent) return;
+    if (firstPaintSent || !ctx.state?.startupBench) return;
     firstPaintSent = true;
     const at = (name: string) => {
       const e = performance.getEntriesByName(name)[0];

@@ -6,7 +6,6 @@ use tauri::{AppHandle, State};
 
 use crate::error::{AppResult, ErrorView};
 use crate::settings::{Settings, DEFAULT_SERVICE_URL};
-use crate::startup::{Breakdown, PaintMarks, Rust};
 use crate::state::{App, Storage};
 use crate::view::{code_view, Codes, TokenView};
 
@@ -22,6 +21,8 @@ pub struct AppStateView {
     version: &'static str,
     tester_available: bool,
     default_service_url: &'static str,
+    /// Whether this build reports its first paint (feature `startup-bench`, `./x bench-app`).
+    startup_bench: bool,
 }
 
 fn state_view(app: &App) -> AppStateView {
@@ -34,6 +35,7 @@ fn state_view(app: &App) -> AppStateView {
         version: env!("CARGO_PKG_VERSION"),
         tester_available: app.tester_available,
         default_service_url: DEFAULT_SERVICE_URL,
+        startup_bench: cfg!(feature = "startup-bench"),
     }
 }
 
@@ -89,39 +91,4 @@ pub fn serial_qr(app: State<'_, App>, id: String) -> AppResult<String> {
         .serial
         .ok_or(softtoken_core::Error::TokenNotFound { query: id })?;
     Ok(softtoken_core::qr::render_svg(&serial)?)
-}
-
-/// The UI has painted its first code: logs the time since start and its parts (see `startup`); with
-/// `SOFTTOKEN_BENCH_T0_MS` (the launcher's Unix ms) prints `first-paint-ms N` and `first-paint-parts {json}` for
-/// bench/app.sh, and with `SOFTTOKEN_BENCH_EXIT=1` then quits.
-#[tauri::command]
-pub fn first_paint(handle: AppHandle, app: State<'_, App>, marks: PaintMarks) {
-    use std::sync::atomic::Ordering;
-    if app.first_paint.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    let parts = Breakdown::new(
-        Rust {
-            started_ms: app.started_unix_ms,
-            ready_ms: app.ready_unix_ms,
-            keychain_probe_ms: app.keychain_probe_ms,
-            store_read_ms: app.store_read_ms.get().copied().unwrap_or(0),
-        },
-        &marks,
-    );
-    tracing::info!("first code painted after {parts}");
-    if let Some(t0) = std::env::var("SOFTTOKEN_BENCH_T0_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        println!("first-paint-ms {}", crate::state::system_ms().saturating_sub(t0));
-        // The launcher's exec to our process start, then the parts (bench/app.sh takes the medians).
-        println!(
-            "first-paint-parts {}",
-            serde_json::json!({ "exec": app.started_unix_ms.saturating_sub(t0), "parts": parts })
-        );
-        if std::env::var("SOFTTOKEN_BENCH_EXIT").as_deref() == Ok("1") {
-            handle.exit(0);
-        }
-    }
 }
