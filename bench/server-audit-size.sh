@@ -2,7 +2,7 @@
 # The SQLite latency of POST /v1/validate against the size of the audit table: a fixed rate of valid codes
 # (RATE, 64 clients, the load generator of bench/server-load.sh) on a fresh server whose audit table already
 # holds N older validation rows, spread over the 8,000 load-test tokens as real traffic would be. The sizes
-# alternate, round after round, so that the machine's drift (CPU steal, BENCHMARKS.md session 7) spreads over
+# alternate, round after round, so that the machine's drift (CPU steal, docs/benchmarks-history.md, session 7) spreads over
 # all of them. Each row: p50, p99, max, the CPU steal during the run, and the bytes the server wrote to disk.
 # VARIANTS below can add what-ifs: a name and SQL run on the grown table after the pre-fill (e.g. to drop an
 # index); session 8 compared the audit indexes of that time that way.

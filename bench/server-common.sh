@@ -7,7 +7,7 @@ LG=$PWD/target/release/examples/loadgen
 
 # The machine's CPU time so far (/proc/stat: user nice system idle iowait irq softirq steal), and the share of it
 # that the hypervisor gave to other guests (steal) between two readings. On a shared VM the latency tail follows
-# the steal more than anything else (BENCHMARKS.md, session 7), so each row reports it.
+# the steal more than anything else (docs/benchmarks-history.md, session 7), so each row reports it.
 cpu_times() { awk '/^cpu / {print $2, $3, $4, $5, $6, $7, $8, $9; exit}' /proc/stat; }
 steal_pct() { # before after
   awk -v a="$1" -v b="$2" 'BEGIN {

@@ -2,7 +2,7 @@
 # Two or more server builds alternating on PostgreSQL, each run on a fresh database: the closed loop of valid
 # codes (64 clients) and an offered rate (RATE, default 3,000/s), DURATION seconds each, ROUNDS rounds. On a
 # shared VM the same binary varies by tens of percent from run to run, so only builds run side by side like
-# this are compared (BENCHMARKS.md, session 8).
+# this are compared (docs/benchmarks-history.md, session 8).
 #
 #   ./x postgres bash bench/server-pg-ab.sh old/softtoken-server new/softtoken-server
 set -euo pipefail

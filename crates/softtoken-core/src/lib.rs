@@ -1,8 +1,8 @@
 //! softtoken-core: the token model, one-time codes, serial numbers, otpauth URIs, QR codes and token storage that
 //! the softtoken app, CLI and server share.
 //!
-//! Everything here is a function of its inputs: time is always a parameter (`code_at(t)`), nothing reads the
-//! clock. Seeds live in [`Seed`] (a zeroizing `SecretBox` whose `Debug` prints only its length) and never appear in
+//! Everything here is a function of its inputs: time is always a parameter (`code_at(t)`). The one clock reading,
+//! [`now()`], is for the shells to pass in; no other function of the core reads the clock. Seeds live in [`Seed`] (a zeroizing `SecretBox` whose `Debug` prints only its length) and never appear in
 //! an error message.
 //!
 //! ```

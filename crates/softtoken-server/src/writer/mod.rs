@@ -16,7 +16,8 @@
 //! The two databases get one writer each ([`sqlite`], [`postgres`]). On SQLite the writer is a thread of its own
 //! with its own connection, on which the whole batch runs synchronously. Through sqlx's driver every statement
 //! is a round trip between an async task and the connection's thread. The writer holds the database's one write
-//! lock for the whole batch, so those round trips were the server's throughput on SQLite (BENCHMARKS.md).
+//! lock for the whole batch, so those round trips were the server's throughput on SQLite
+//! (docs/benchmarks-history.md, session 6).
 
 mod postgres;
 mod sqlite;
