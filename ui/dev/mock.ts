@@ -143,7 +143,13 @@ function state(): AppState {
 const failures = new Map((q.getAll("fail")).map((f) => f.split(":") as [string, string]));
 const delay = Number(q.get("delay") ?? 0);
 
+// For dev/check.mjs: what each command last received (the "Rust side" sees the secrets; the webview's IPC log
+// keeps only the argument names of the calls that carry one).
+const received: Record<string, unknown> = {};
+(window as unknown as { __mockReceived: typeof received }).__mockReceived = received;
+
 mockIPC(async (cmd, args) => {
+  received[cmd] = args instanceof Uint8Array ? { byteLength: args.byteLength } : args;
   const a = (args ?? {}) as Record<string, unknown>;
   if (delay) await new Promise((r) => setTimeout(r, delay));
   const f = failures.get(cmd);
