@@ -83,7 +83,25 @@ impl OsKeychain {
     }
 
     fn entry(&self, name: &str) -> Result<keyring_core::Entry> {
-        self.store.build(&self.service, name, None).map_err(map_keyring)
+        self.store
+            .build(&self.service, name, entry_modifiers().as_ref())
+            .map_err(map_keyring)
+    }
+}
+
+/// How each entry is made, where the platform needs more than the store's defaults.
+///
+/// iOS: "when unlocked, this device only" (`kSecAttrAccessibleWhenUnlockedThisDeviceOnly`). The `protected` store's
+/// default is `WhenUnlocked`, which an encrypted backup carries to another iPhone; a seed must never leave this one
+/// (a new phone gets a new token by 交換). The store does not sync with iCloud unless asked to (`cloud-sync`).
+fn entry_modifiers() -> Option<HashMap<&'static str, &'static str>> {
+    #[cfg(target_os = "ios")]
+    {
+        Some(HashMap::from([("access-policy", "when-unlocked-this-device-only")]))
+    }
+    #[cfg(not(target_os = "ios"))]
+    {
+        None
     }
 }
 
