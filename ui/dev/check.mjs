@@ -3,8 +3,11 @@
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 
+import { scenarios, show } from "./scenarios.mjs";
+
 const require = createRequire(new URL("../../tests/ib-browser/package.json", import.meta.url));
 const { chromium } = require("playwright-core");
+const AXE = require.resolve("axe-core/axe.min.js");
 const BASE = process.env.UI_URL ?? "http://127.0.0.1:1420/dev/mock.html";
 
 const browser = await chromium.launch({
@@ -13,8 +16,8 @@ const browser = await chromium.launch({
 });
 let passed = 0;
 let failed = 0;
-async function check(name, fn) {
-  const ctx = await browser.newContext({ viewport: { width: 420, height: 860 }, locale: "ja-JP" });
+async function check(name, fn, contextOptions = { viewport: { width: 420, height: 860 }, locale: "ja-JP" }) {
+  const ctx = await browser.newContext(contextOptions);
   await ctx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(BASE).origin });
   const page = await ctx.newPage();
   const errors = [];
@@ -266,6 +269,44 @@ await check("HOTP show code", async (page) => {
   await page.click('[data-testid="token"][data-id="t3"] [data-testid="hotp-show"]');
   await page.waitForSelector('[data-testid="token"][data-id="t3"] [data-testid="code"]:not([data-code=""])');
 });
+
+// Every screen on a phone (360 px wide, touch, device scale 3), in both languages: axe-core finds no violation,
+// nothing is wider than the screen, and every control is a touch target of at least 48 × 48 px.
+const PHONE = { viewport: { width: 360, height: 780 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true };
+for (const lang of ["ja", "en"]) {
+  for (const [name, sc] of Object.entries(scenarios).filter(([, sc]) => !sc.desktopOnly)) {
+    await check(
+      `phone ${lang} ${name}: axe-core, no overflow, touch targets`,
+      async (page) => {
+        await show(page, BASE, sc, lang);
+        await page.addScriptTag({ path: AXE });
+        const violations = await page.evaluate(async () => {
+          const r = await window.axe.run(document, { resultTypes: ["violations"] });
+          return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+        });
+        assert.deepEqual(violations, [], "axe-core violations");
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `${overflow} px wider than the screen`);
+        const small = await page.evaluate(() =>
+          [...document.querySelectorAll("button, a[href], input:not([type=hidden]), select, textarea, [role=button]")]
+            .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden")
+            .map((el) => ({ el, r: el.getBoundingClientRect() }))
+            .filter(({ el, r }) => {
+              // A checkbox, a radio button or a visually hidden input (the image picker) counts as its label, which
+              // is what a finger hits.
+              const label = el.labels?.[0];
+              const viaLabel = label && (el.matches("input[type=checkbox], input[type=radio]") || r.width < 2 || r.height < 2);
+              const box = viaLabel ? label.getBoundingClientRect() : r;
+              return box.height < 48 || box.width < 48;
+            })
+            .map(({ el, r }) => `${el.dataset.testid ?? el.tagName.toLowerCase()} ${Math.round(r.width)}×${Math.round(r.height)}`),
+        );
+        assert.deepEqual(small, [], "touch targets under 48 px");
+      },
+      { ...PHONE, locale: lang === "ja" ? "ja-JP" : "en-US" },
+    );
+  }
+}
 
 await browser.close();
 console.log(`${passed} passed, ${failed} failed`);
