@@ -1,7 +1,7 @@
-//! The app's commands are named in six places. src-tauri/ipc_commands.rs is the one list (build.rs makes the
-//! permissions from it); this test holds the other five to it and names the command that one of them lacks or has
-//! in excess: the `#[tauri::command]` functions, `generate_handler!` in lib.rs, the capabilities, the UI's typed
-//! wrappers (ui/src/ipc.ts) and the dev mock (ui/dev/mock.ts).
+//! The app's commands are named in several places. src-tauri/ipc_commands.rs is the one list (build.rs makes the
+//! permissions from it); this test holds the others to it and names the command that one of them lacks or has in
+//! excess: the `#[tauri::command]` functions, `generate_handler!` in lib.rs, the capabilities, the startup-bench
+//! permission file, the UI's typed wrappers (ui/src/ipc.ts) and the dev mock (ui/dev/mock.ts).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
@@ -112,6 +112,18 @@ fn capability(rel: &str) -> Names {
         .collect()
 }
 
+/// The commands a hand-written permission file allows.
+fn permission_file(rel: &str) -> Names {
+    let doc: toml::Table = read(rel).parse().unwrap_or_else(|e| panic!("{rel}: {e}"));
+    doc["permission"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{rel}: no [[permission]]"))
+        .iter()
+        .flat_map(|p| p["commands"]["allow"].as_array().cloned().unwrap_or_default())
+        .map(|c| c.as_str().unwrap_or_else(|| panic!("{rel}: {c}")).to_string())
+        .collect()
+}
+
 #[test]
 fn every_place_names_the_listed_commands() {
     let always = names(COMMANDS);
@@ -139,6 +151,11 @@ fn every_place_names_the_listed_commands() {
         "src-tauri/capabilities/main.json",
         &capability("src-tauri/capabilities/main.json"),
         &always,
+    );
+    same(
+        "src-tauri/permissions/startup-bench/first-paint.toml",
+        &permission_file("src-tauri/permissions/startup-bench/first-paint.toml"),
+        &bench,
     );
     same(
         "src-tauri/capabilities/startup-bench/first-paint.json",
