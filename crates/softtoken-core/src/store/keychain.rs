@@ -97,7 +97,10 @@ impl OsKeychain {
 fn entry_modifiers() -> Option<HashMap<&'static str, &'static str>> {
     #[cfg(target_os = "ios")]
     {
-        Some(HashMap::from([("access-policy", "when-unlocked-this-device-only")]))
+        Some(HashMap::from([(
+            "access-policy",
+            "when-unlocked-this-device-only",
+        )]))
     }
     #[cfg(not(target_os = "ios"))]
     {
