@@ -20,8 +20,19 @@ pub const COMMANDS: &[&str] = &[
     "serial_qr",
     "set_settings",
     "check_clock",
+    "unlock_app",
+    "set_app_lock",
+    "pending_link",
+    "accept_link",
+    "dismiss_link",
+    "scan_qr",
+    "cancel_scan",
 ];
 
 /// The start-up benchmark's commands: only in builds with the `startup-bench` feature (`./x bench-app`), allowed by
 /// src-tauri/capabilities/startup-bench/, which only those builds read. A shipped app has neither.
 pub const STARTUP_BENCH_COMMANDS: &[&str] = &["first_paint"];
+
+/// The commands that answer while the app lock is locked (src-tauri/src/applock.rs): what the lock screen needs.
+/// Every other command answers `app_locked` (the gate in src-tauri/src/lib.rs).
+pub const OPEN_WHILE_LOCKED: &[&str] = &["app_state", "unlock_app", "first_paint"];

@@ -194,3 +194,19 @@ fn the_readers_find_what_they_look_for() {
         names(&["a_b", "c"])
     );
 }
+
+/// The commands that the app lock lets through are commands, and only those a locked app needs.
+#[test]
+fn the_lock_lets_through_only_what_the_lock_screen_needs() {
+    for cmd in OPEN_WHILE_LOCKED {
+        assert!(
+            COMMANDS.contains(cmd) || STARTUP_BENCH_COMMANDS.contains(cmd),
+            "{cmd} in OPEN_WHILE_LOCKED is not a command"
+        );
+    }
+    assert_eq!(
+        names(OPEN_WHILE_LOCKED),
+        names(&["app_state", "unlock_app", "first_paint"]),
+        "a command that answers while the app is locked is a decision for the lock's review (src-tauri/src/applock.rs)"
+    );
+}

@@ -69,6 +69,47 @@ pub enum AppError {
         /// Minimum length.
         min: usize,
     },
+    /// The app lock is on and the customer has not passed the OS's check yet.
+    #[error("softtoken is locked: unlock it with your fingerprint, face or screen lock")]
+    AppLocked,
+    /// The app lock cannot be used on this device.
+    #[error("this device offers no biometric or screen-lock check for the app lock: {reason}")]
+    LockUnavailable {
+        /// What the OS said.
+        reason: String,
+    },
+    /// The OS's biometric or device-credential check did not pass (failed, cancelled or timed out).
+    #[error("the check did not pass: {reason}")]
+    AuthFailed {
+        /// What the OS said.
+        reason: String,
+    },
+    /// No camera scan in this build (desktop): add the QR as a picture instead.
+    #[error("this device has no camera scan: add the QR code as a picture or paste the link")]
+    ScanUnavailable,
+    /// The customer closed the camera.
+    #[error("the scan was cancelled")]
+    #[cfg_attr(desktop, allow(dead_code))]
+    ScanCancelled,
+    /// The camera may not be used.
+    #[error(
+        "softtoken may not use the camera: allow it in the system settings, or add the QR code as a picture"
+    )]
+    #[cfg_attr(desktop, allow(dead_code))]
+    CameraDenied,
+    /// The camera scan failed.
+    #[error("the camera scan failed: {reason}")]
+    #[cfg_attr(desktop, allow(dead_code))]
+    ScanFailed {
+        /// What the OS said.
+        reason: String,
+    },
+    /// No activation link is waiting for confirmation.
+    #[error("no activation link is waiting: open the link again")]
+    NoPendingLink,
+    /// An error found earlier and shown now (a refused activation link), with its own code.
+    #[error("{}", .0.message)]
+    Refused(ErrorView),
     /// A bug or an OS failure that the user cannot fix.
     #[error("internal error: {reason}")]
     Internal {
@@ -94,6 +135,15 @@ impl AppError {
             AppError::NoCodeShown => "no_code_shown",
             AppError::BadSettings { .. } => "bad_setting",
             AppError::WeakPassphrase { .. } => "passphrase_too_short",
+            AppError::AppLocked => "app_locked",
+            AppError::LockUnavailable { .. } => "lock_unavailable",
+            AppError::AuthFailed { .. } => "auth_failed",
+            AppError::ScanUnavailable => "scan_unavailable",
+            AppError::ScanCancelled => "scan_cancelled",
+            AppError::CameraDenied => "camera_denied",
+            AppError::ScanFailed { .. } => "scan_failed",
+            AppError::NoPendingLink => "no_pending_link",
+            AppError::Refused(e) => e.code,
             AppError::Internal { .. } => "internal",
         }
     }

@@ -1,4 +1,4 @@
-//! The app's settings: language, clipboard delay, token-service URL, tester mode. Kept as JSON in the app's config
+//! The app's settings: language, clipboard delay, token-service URL, tester mode, the app lock. Kept as JSON in the app's config
 //! folder, replaced atomically. Pure apart from `load` and `save`.
 
 use std::path::Path;
@@ -46,6 +46,9 @@ pub struct Settings {
     pub tester_mode: bool,
     /// Tester mode's clock shift in seconds.
     pub clock_shift_seconds: i64,
+    /// The app lock (applock.rs): turned on and off only by `set_app_lock`, after the OS's check; `set_settings`
+    /// keeps the current value whatever it is sent.
+    pub app_lock: bool,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             service_url: DEFAULT_SERVICE_URL.to_string(),
             tester_mode: false,
             clock_shift_seconds: 0,
+            app_lock: false,
         }
     }
 }

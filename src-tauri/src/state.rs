@@ -12,8 +12,10 @@ use softtoken_core::vault::KdfParams;
 use softtoken_core::{NewToken, Token, TokenInfo, TokenStore};
 use zeroize::Zeroizing;
 
+use crate::applock::AppLock;
 use crate::error::{AppError, AppResult, ErrorView};
-use crate::settings::{self, Settings};
+use crate::link::{LinkView, Pending};
+use crate::settings::{self, Settings, DEFAULT_SERVICE_URL};
 
 /// The keychain service of the app's seeds: the CLI's, so that `softtoken --home <app folder>` can list, script
 /// or back up the app's tokens (entries are named by random token ids, so separate lists never collide).
@@ -87,6 +89,10 @@ pub struct App {
     pub tester_available: bool,
     /// The last code shown of each counter-based token, so that copying it does not use up another counter.
     last_hotp: Mutex<std::collections::HashMap<String, Zeroizing<String>>>,
+    /// The app lock (off unless the customer turned it on).
+    app_lock: Mutex<AppLock>,
+    /// An activation link that arrived from outside and waits for the customer's yes (link.rs).
+    pending_link: Mutex<Option<Pending>>,
 }
 
 impl std::fmt::Debug for App {
@@ -109,6 +115,7 @@ impl App {
     /// starts locked and asks for the vault's passphrase.
     pub fn start(paths: Paths, tester_available: bool) -> App {
         let settings = settings::load(&paths.settings, tester_available);
+        let app_lock = Mutex::new(AppLock::new(settings.app_lock));
         #[cfg(feature = "startup-bench")]
         let probe = std::time::Instant::now();
         let (store, keychain_error) = if paths.vault.exists() {
@@ -136,6 +143,8 @@ impl App {
             clipboard_generation: AtomicU64::new(0),
             tester_available,
             last_hotp: Mutex::new(std::collections::HashMap::new()),
+            app_lock,
+            pending_link: Mutex::new(None),
         }
     }
 
@@ -247,9 +256,10 @@ impl App {
         lock(&self.settings).clone()
     }
 
-    /// Validates, saves and applies new settings.
+    /// Validates, saves and applies new settings (the app lock stays as it is: see [`App::set_app_lock`]).
     pub fn set_settings(&self, new: Settings) -> AppResult<Settings> {
-        let new = new.validated(self.tester_available)?;
+        let mut new = new.validated(self.tester_available)?;
+        new.app_lock = self.settings().app_lock;
         settings::save(&self.paths.settings, &new)?;
         *lock(&self.settings) = new.clone();
         Ok(new)
@@ -263,5 +273,88 @@ impl App {
     /// Bumps the clipboard generation and returns the new value.
     pub fn next_clipboard_generation(&self) -> u64 {
         self.clipboard_generation.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// The app lock's gate: every command but those in `OPEN_WHILE_LOCKED` (src-tauri/ipc_commands.rs) passes it
+    /// first (lib.rs).
+    ///
+    /// # Errors
+    /// [`AppError::AppLocked`] while the app is locked.
+    pub fn guard(&self) -> AppResult<()> {
+        lock(&self.app_lock).check(system_ms())
+    }
+
+    /// Whether the app lock is on, and whether the app is locked now.
+    pub fn lock_state(&self) -> (bool, bool) {
+        let l = lock(&self.app_lock);
+        (l.enabled(), l.is_locked(system_ms()))
+    }
+
+    /// The customer passed the OS's check.
+    pub fn authenticated(&self) {
+        lock(&self.app_lock).authenticated();
+    }
+
+    /// Turns the app lock on or off (after the OS's check) and saves the choice.
+    ///
+    /// # Errors
+    /// When the settings cannot be saved; the lock is then unchanged.
+    pub fn set_app_lock(&self, enabled: bool) -> AppResult<Settings> {
+        let mut settings = lock(&self.settings);
+        let new = Settings {
+            app_lock: enabled,
+            ..settings.clone()
+        };
+        settings::save(&self.paths.settings, &new)?;
+        *settings = new.clone();
+        lock(&self.app_lock).set_enabled(enabled);
+        Ok(new)
+    }
+
+    /// The app left the foreground.
+    pub fn left_foreground(&self) {
+        lock(&self.app_lock).left(system_ms());
+    }
+
+    /// The app is back in the foreground; returns whether it is locked now.
+    pub fn returned_to_foreground(&self) -> bool {
+        lock(&self.app_lock).returned(system_ms())
+    }
+
+    /// An activation link handed over by the OS: kept until the customer decides (a newer link replaces it).
+    pub fn offer_link(&self, text: &str) {
+        let pending = Pending::read(text, self.settings().tester_mode);
+        *lock(&self.pending_link) = Some(pending);
+    }
+
+    /// The waiting link's view, if any; a refused link is reported once and forgotten.
+    ///
+    /// # Errors
+    /// The refused link's error.
+    pub fn link_offer(&self) -> AppResult<Option<LinkView>> {
+        let service = self.settings().service_url;
+        let mut pending = lock(&self.pending_link);
+        let offer = crate::link::offer(pending.as_ref(), &[service.as_str(), DEFAULT_SERVICE_URL]);
+        if offer.is_err() {
+            *pending = None;
+        }
+        offer
+    }
+
+    /// The waiting link, to provision with (it stays until [`App::dismiss_link`], so a failed attempt can be
+    /// retried).
+    ///
+    /// # Errors
+    /// [`AppError::NoPendingLink`].
+    pub fn pending_activation(&self) -> AppResult<softtoken_core::provisioning::ActivationLink> {
+        match lock(&self.pending_link).as_ref() {
+            Some(Pending::Link(l)) => Ok(l.clone()),
+            _ => Err(AppError::NoPendingLink),
+        }
+    }
+
+    /// Forgets the waiting link.
+    pub fn dismiss_link(&self) {
+        *lock(&self.pending_link) = None;
     }
 }

@@ -270,22 +270,141 @@ await check("HOTP show code", async (page) => {
   await page.waitForSelector('[data-testid="token"][data-id="t3"] [data-testid="code"]:not([data-code=""])');
 });
 
-// Every screen on a phone (360 px wide, touch, device scale 3), in both languages: axe-core finds no violation,
-// nothing is wider than the screen, and every control is a touch target of at least 48 × 48 px.
+await check("app lock: a locked start shows nothing but the lock, unlock, relock", async (page) => {
+  await open(page, "tokens=1&lock=1&phone=1");
+  assert.equal(await page.evaluate(() => document.body.dataset.screen), "lock");
+  assert.equal(await page.locator('[data-testid="code"]').count(), 0);
+  assert.ok(await page.locator("nav.tabs").isHidden(), "no navigation while locked");
+  // The codes asked for at start were refused by "Rust" (the mock mirrors the gate).
+  const refused = await page.evaluate(() => window.__softtokenIpcLog.filter((e) => e.cmd === "codes").map((e) => e.answer?.code));
+  assert.deepEqual(refused, ["app_locked"]);
+  await page.click('[data-testid="lock-unlock"]');
+  await page.waitForSelector('[data-testid="code"]:not([data-code=""])');
+  await page.evaluate(() => window.__mockRelock());
+  await page.waitForSelector("body[data-screen=lock]");
+  assert.equal(await page.locator('[data-testid="code"]').count(), 0);
+  await page.click('[data-testid="lock-unlock"]');
+  await page.waitForSelector('[data-testid="code"]:not([data-code=""])');
+});
+
+await check("app lock: settings switch it on and off after the check; a failed check changes nothing", async (page) => {
+  await open(page, "tokens=1&phone=1");
+  await page.click('[data-testid="nav-settings"]');
+  assert.equal(await page.locator('[data-testid="settings-tester"]').count(), 0, "no tester mode on phones");
+  await page.click('[data-testid="settings-app-lock"]');
+  await page.waitForSelector('[data-testid="toast"]:not([hidden])');
+  assert.equal(await page.evaluate(() => window.__mockReceived.set_app_lock.enabled), true);
+  await page.click('[data-testid="settings-app-lock"]');
+  await page.waitForFunction(() => window.__mockReceived.set_app_lock.enabled === false);
+  await open(page, "tokens=1&phone=1&fail=set_app_lock:auth_failed");
+  await page.click('[data-testid="nav-settings"]');
+  await page.click('[data-testid="settings-app-lock"]');
+  await page.waitForSelector('[data-testid="error"][data-code="auth_failed"]');
+  assert.equal(await page.isChecked('[data-testid="settings-app-lock"]'), false);
+  // Desktop (no biometrics here): no switch at all.
+  await open(page, "tokens=1");
+  await page.click('[data-testid="nav-settings"]');
+  assert.equal(await page.locator('[data-testid="settings-app-lock"]').count(), 0);
+});
+
+await check("link: the configured host, large, then continue → serial; nothing sent before", async (page) => {
+  await open(page, "tokens=1&link=known");
+  assert.equal(await page.evaluate(() => document.body.dataset.screen), "link");
+  assert.equal(await page.locator('[data-testid="link-host"]').textContent(), "token.example-shinkin.jp");
+  assert.equal(await page.locator('[data-testid="link-warning"]').count(), 0);
+  assert.ok(!(await log(page)).includes("accept_link"), "nothing provisioned before the customer's yes");
+  const size = await page.locator('[data-testid="link-host"]').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  assert.ok(size >= 24, `host in ${size} px`);
+  const first = await page.locator(".link-card .actions .btn").first().getAttribute("data-testid");
+  assert.equal(first, "link-continue");
+  await page.click('[data-testid="link-continue"]');
+  await page.waitForSelector("body[data-screen=serial]");
+  const answer = await page.evaluate(() => window.__softtokenIpcLog.find((e) => e.cmd === "pending_link").answer);
+  assert.deepEqual(Object.keys(answer).sort(), ["expectedHost", "host", "known", "server"], "no activation code reaches the page");
+});
+
+await check("link: a look-alike host gets the warning, Cancel first, and cancel sends nothing", async (page) => {
+  await open(page, "tokens=1&link=unknown");
+  await page.waitForSelector('[data-testid="link-warning"]');
+  assert.match(await page.locator('[data-testid="link-warning"]').textContent(), /token\.example-shinkin\.jp/);
+  const first = await page.locator(".link-card .actions .btn").first().getAttribute("data-testid");
+  assert.equal(first, "link-cancel", "the safe choice comes first");
+  await page.click('[data-testid="link-cancel"]');
+  await page.waitForSelector('[data-testid="code"]:not([data-code=""])');
+  const cmds = await log(page);
+  assert.ok(cmds.includes("dismiss_link") && !cmds.includes("accept_link"));
+});
+
+await check("link: an unusable link says why; a link arriving later; a link waits behind the lock", async (page) => {
+  await open(page, "tokens=1&link=bad");
+  await page.waitForSelector('[data-testid="link-refused"] [data-testid="error"][data-code="bad_service_url"]');
+  await page.click('[data-testid="link-close"]');
+  await page.waitForSelector('[data-testid="code"]:not([data-code=""])');
+  await page.evaluate(() => window.__mockLink("unknown"));
+  await page.waitForSelector('[data-testid="link-warning"]');
+  await open(page, "tokens=1&phone=1&lock=1&link=known");
+  assert.equal(await page.evaluate(() => document.body.dataset.screen), "lock");
+  await page.click('[data-testid="lock-unlock"]');
+  await page.waitForSelector("body[data-screen=link]");
+});
+
+await check("scan (phone): the camera first on Add, a scan → serial, cancel → Add, camera refused", async (page) => {
+  await open(page, "tokens=1&phone=1");
+  await page.click('[data-testid="nav-add"]');
+  const first = await page.locator(".add-section").first().locator("[data-testid]").first().getAttribute("data-testid");
+  assert.equal(first, "add-scan", "the camera scan is the first choice on phones");
+  await page.click('[data-testid="add-scan"]');
+  await page.waitForSelector("body[data-screen=scan]");
+  assert.ok(await page.evaluate(() => document.documentElement.classList.contains("scanning")), "the page is see-through");
+  await page.evaluate(() => window.__mockScanned());
+  await page.waitForSelector("body[data-screen=serial]");
+  assert.ok(!(await page.evaluate(() => document.documentElement.classList.contains("scanning"))));
+  const entry = await page.evaluate(() => window.__softtokenIpcLog.find((e) => e.cmd === "scan_qr"));
+  assert.equal(entry.args, undefined, "nothing sent");
+  assert.ok(!JSON.stringify(entry.answer).includes("otpauth"), "only the token's view comes back");
+  await page.click('[data-testid="serial-done"]');
+  await page.click('[data-testid="nav-add"]');
+  await page.click('[data-testid="add-scan"]');
+  await page.click('[data-testid="scan-cancel"]');
+  await page.waitForSelector("body[data-screen=add]");
+  assert.ok((await log(page)).includes("cancel_scan"));
+  await open(page, "tokens=1&phone=1&fail=scan_qr:camera_denied");
+  await page.click('[data-testid="nav-add"]');
+  await page.click('[data-testid="add-scan"]');
+  await page.waitForSelector('[data-testid="error"][data-code="camera_denied"]');
+  // Desktop: no camera section.
+  await open(page, "tokens=1");
+  await page.click('[data-testid="nav-add"]');
+  assert.equal(await page.locator('[data-testid="add-scan"]').count(), 0);
+});
+
+await check("cover (phone): away hides the codes, back shows them", async (page) => {
+  await open(page, "tokens=1&phone=1");
+  await page.waitForSelector('[data-testid="code"]:not([data-code=""])');
+  await page.evaluate(() => window.dispatchEvent(new Event("softtoken:away")));
+  assert.equal(await page.locator('[data-testid="code"]').evaluate((el) => getComputedStyle(el).visibility), "hidden");
+  await page.evaluate(() => window.dispatchEvent(new Event("softtoken:back")));
+  assert.equal(await page.locator('[data-testid="code"]').evaluate((el) => getComputedStyle(el).visibility), "visible");
+});
+
+// Every screen on a phone (360 px wide, touch, device scale 3, a phone build), in both languages: axe-core finds no
+// violation, nothing is wider than the screen, and every control is a touch target of at least 48 × 48 px. Then the
+// same screen with every font size doubled, as Android's 200 % text size does to a WebView: still nothing wider
+// than the screen, and no text cut off by its box.
 const PHONE = { viewport: { width: 360, height: 780 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true };
 for (const lang of ["ja", "en"]) {
   for (const [name, sc] of Object.entries(scenarios).filter(([, sc]) => !sc.desktopOnly)) {
     await check(
-      `phone ${lang} ${name}: axe-core, no overflow, touch targets`,
+      `phone ${lang} ${name}: axe-core, no overflow, touch targets, 200 % text`,
       async (page) => {
-        await show(page, BASE, sc, lang);
+        await show(page, BASE, sc, lang, true);
         await page.addScriptTag({ path: AXE });
         const violations = await page.evaluate(async () => {
           const r = await window.axe.run(document, { resultTypes: ["violations"] });
           return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
         });
         assert.deepEqual(violations, [], "axe-core violations");
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - screen.width);
         assert.ok(overflow <= 0, `${overflow} px wider than the screen`);
         const small = await page.evaluate(() =>
           [...document.querySelectorAll("button, a[href], input:not([type=hidden]), select, textarea, [role=button]")]
@@ -302,6 +421,30 @@ for (const lang of ["ja", "en"]) {
             .map(({ el, r }) => `${el.dataset.testid ?? el.tagName.toLowerCase()} ${Math.round(r.width)}×${Math.round(r.height)}`),
         );
         assert.deepEqual(small, [], "touch targets under 48 px");
+        const clipped = await page.evaluate(() => {
+          const all = [...document.querySelectorAll("body *")];
+          const sizes = all.map((el) => parseFloat(getComputedStyle(el).fontSize));
+          all.forEach((el, i) => (el.style.fontSize = `${sizes[i] * 2}px`));
+          const out = [];
+          // Against the screen's width: a mobile viewport grows to fit what is too wide (window.innerWidth with it).
+          const wide = document.documentElement.scrollWidth - screen.width;
+          if (wide > 0) out.push(`page ${wide} px wider than the screen`);
+          for (const el of all) {
+            const r = el.getBoundingClientRect();
+            if (r.width > 0 && r.right > screen.width + 0.5 && getComputedStyle(el).visibility !== "hidden")
+              out.push(`${el.dataset.testid ?? el.className ?? el.tagName} ends ${Math.round(r.right - screen.width)} px past the screen`);
+          }
+          for (const el of all) {
+            // Skipped: what is not drawn, and text for screen readers only (a 1 px box by design).
+            if (el.getClientRects().length === 0 || !el.textContent.trim() || el.matches(".sr-only, .sr-only *")) continue;
+            const cs = getComputedStyle(el);
+            const clips = (v) => v === "hidden" || v === "clip";
+            if ((clips(cs.overflowX) && el.scrollWidth > el.clientWidth + 1) || (clips(cs.overflowY) && el.scrollHeight > el.clientHeight + 1))
+              out.push(`${el.dataset.testid ?? el.className ?? el.tagName} clips its text`);
+          }
+          return out;
+        });
+        assert.deepEqual(clipped, [], "at 200 % text size");
       },
       { ...PHONE, locale: lang === "ja" ? "ja-JP" : "en-US" },
     );

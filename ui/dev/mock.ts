@@ -11,6 +11,11 @@
 //   clock=ok|bad       what check_clock says
 //   phase=26           start 26 s into a 30-second step
 //   bench=1            a startup-bench build: the UI reports its first paint (first_paint)
+//   phone=1            a phone build: no tester mode, the camera scan, the app lock available
+//   lock=1             the app lock is on and the app starts locked (every other command answers app_locked)
+//   link=known|unknown|bad   an activation link waits (the configured host, a look-alike, an unusable link)
+// From the page (dev/check.mjs): __mockLink(kind) (a link arrives), __mockRelock() (the app lock locks again),
+// __mockScanned() (the camera sees a token QR).
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppState, CodeView, Settings, TokenView } from "../src/ipc";
 
@@ -25,7 +30,25 @@ let settings: Settings = {
   serviceUrl: "https://token.example-shinkin.jp",
   testerMode: q.get("tester") === "1",
   clockShiftSeconds: Number(q.get("shift") ?? 30),
+  appLock: q.get("lock") === "1",
 };
+const phone = q.get("phone") === "1";
+let locked = q.get("lock") === "1";
+const OPEN_WHILE_LOCKED = ["app_state", "unlock_app", "first_paint"];
+
+const LINKS = {
+  known: { host: "token.example-shinkin.jp", server: "https://token.example-shinkin.jp", known: true, expectedHost: "token.example-shinkin.jp" },
+  unknown: {
+    host: "token.example-shinkin.jp.account-verify.example",
+    server: "https://token.example-shinkin.jp.account-verify.example",
+    known: false,
+    expectedHost: "token.example-shinkin.jp",
+  },
+} as const;
+let pendingLink: string | null = q.get("link");
+
+// The camera scan: pending until the page calls __mockScanned() or the UI cancels.
+let scan: { resolve: (t: TokenView) => void; reject: (e: unknown) => void } | null = null;
 
 const storageParam = q.get("storage") ?? "keychain";
 let storage: AppState["storage"] = storageParam === "none" ? null : (storageParam as AppState["storage"]);
@@ -134,9 +157,11 @@ function state(): AppState {
     settings,
     osLocale: q.get("os") ?? "ja-JP",
     version: "0.1.0",
-    testerAvailable: true,
+    testerAvailable: !phone,
     defaultServiceUrl: "https://token.example-shinkin.jp",
     startupBench: q.get("bench") === "1",
+    appLock: { available: phone, enabled: settings.appLock, locked },
+    scanAvailable: phone,
   };
 }
 
@@ -154,7 +179,39 @@ mockIPC(async (cmd, args) => {
   if (delay) await new Promise((r) => setTimeout(r, delay));
   const f = failures.get(cmd);
   if (f) fail(f, `mock failure of ${cmd}`);
+  if (locked && !OPEN_WHILE_LOCKED.includes(cmd)) fail("app_locked", "softtoken is locked");
   switch (cmd) {
+    case "unlock_app":
+      locked = false;
+      return { lockTurnedOff: false };
+    case "set_app_lock":
+      if (!phone) fail("lock_unavailable", "mock: no biometrics on this desktop");
+      settings = { ...settings, appLock: Boolean(a.enabled) };
+      return settings;
+    case "pending_link": {
+      const kind = pendingLink;
+      if (kind === "bad") {
+        pendingLink = null;
+        fail("bad_service_url", "http://bank.example is plain http to another machine: use https://");
+      }
+      return kind === "known" || kind === "unknown" ? LINKS[kind] : null;
+    }
+    case "accept_link":
+      if (pendingLink !== "known" && pendingLink !== "unknown") fail("no_pending_link", "no activation link is waiting");
+      pendingLink = null;
+      return added({ account: "リンクから取得" });
+    case "dismiss_link":
+      pendingLink = null;
+      return null;
+    case "scan_qr":
+      if (!phone) fail("scan_unavailable", "no camera scan on the desktop");
+      return new Promise((resolve, reject) => {
+        scan = { resolve, reject };
+      });
+    case "cancel_scan":
+      scan?.reject({ code: "scan_cancelled", message: "the scan was cancelled" });
+      scan = null;
+      return null;
     case "app_state":
       return state();
     case "unlock_vault":
@@ -242,5 +299,19 @@ mockIPC(async (cmd, args) => {
 
 // For dev/check.mjs: the mock's clock.
 (window as unknown as { __mockNow: () => number }).__mockNow = () => Date.now() + shiftMs();
+Object.assign(window, {
+  __mockLink(kind: string) {
+    pendingLink = kind;
+    window.dispatchEvent(new Event("softtoken:link"));
+  },
+  __mockRelock() {
+    locked = true;
+    window.dispatchEvent(new Event("softtoken:locked"));
+  },
+  __mockScanned() {
+    scan?.resolve(added({ account: "カメラで読み取り" }));
+    scan = null;
+  },
+});
 
 await import("../src/main");

@@ -1,10 +1,11 @@
 // The UI's screens as the IPC mock shows them (ui/dev/mock.html): a query string, the screen it lands on, and what
-// to do there (desktopOnly: tester mode, which phone builds do not offer). Shared by dev/shots.mjs (screenshots) and
-// dev/check.mjs (axe-core and the phone checks).
+// to do there (desktopOnly: tester mode, which phone builds do not offer; phoneOnly: the camera scan and the app
+// lock, which this desktop build does not offer). Shared by dev/shots.mjs (screenshots) and dev/check.mjs (axe-core
+// and the phone checks). On a phone, every scenario runs as a phone build (phone=1).
 
-/** Opens a scenario in `page` and waits until its screen is drawn. */
-export async function show(page, base, sc, lang) {
-  await page.goto(`${base}?${sc.q}&lang=${lang}`);
+/** Opens a scenario in `page` (as a phone build when `phone`) and waits until its screen is drawn. */
+export async function show(page, base, sc, lang, phone = false) {
+  await page.goto(`${base}?${sc.q}&lang=${lang}${phone ? "&phone=1" : ""}`);
   await page.waitForSelector(`body[data-screen="${sc.screen ?? "codes"}"]`);
   if (!sc.screen) await page.waitForSelector('[data-testid="code"][data-code]:not([data-code=""]), [data-testid="empty"]');
   if (sc.act) await sc.act(page);
@@ -56,6 +57,19 @@ export const scenarios = {
       await p.waitForSelector('[data-testid="clock-result"]:not([hidden])');
     },
     full: true,
+  },
+  lock: { q: "tokens=1&lock=1", screen: "lock", phoneOnly: true },
+  "link-known": { q: "tokens=1&link=known", screen: "link" },
+  "link-unknown": { q: "tokens=1&link=unknown", screen: "link" },
+  "link-refused": { q: "tokens=1&link=bad", screen: "link" },
+  scan: {
+    q: "tokens=1",
+    phoneOnly: true,
+    act: async (p) => {
+      await p.click('[data-testid="nav-add"]');
+      await p.click('[data-testid="add-scan"]');
+      await p.waitForSelector("body[data-screen=scan]");
+    },
   },
   delete: {
     q: "tokens=3",

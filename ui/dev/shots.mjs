@@ -34,14 +34,14 @@ const browser = await chromium.launch({
 });
 const problems = [];
 for (const [name, sc] of Object.entries(scenarios)) {
-  if ((filter && !name.includes(filter)) || (phone && sc.desktopOnly)) continue;
+  if ((filter && !name.includes(filter)) || (phone ? sc.desktopOnly : sc.phoneOnly)) continue;
   for (const lang of ["ja", "en"]) {
     for (const [layout, options] of layouts) {
       const ctx = await browser.newContext({ ...options, locale: lang === "ja" ? "ja-JP" : "en-US" });
       const page = await ctx.newPage();
       page.on("console", (m) => m.type() === "error" && problems.push(`${name}: ${m.text()}`));
       page.on("pageerror", (e) => problems.push(`${name}: ${e.message}`));
-      await show(page, BASE, sc, lang);
+      await show(page, BASE, sc, lang, phone);
       const file = phone ? `${lang}-${layout}-${name}.png` : `${name}-${lang}-${layout}.png`;
       await page.screenshot({ path: `${OUT}/${file}`, fullPage: !!sc.full });
       await ctx.close();

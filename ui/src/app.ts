@@ -1,8 +1,8 @@
 // What screens share: the app's state and the ways to move between screens. main.ts implements it.
-import type { AppState, Settings, TokenView } from "./ipc";
+import type { AppError, AppState, LinkView, Settings, TokenView } from "./ipc";
 import type { CodesAnswer } from "./screens/codes";
 
-export type ScreenName = "vault" | "codes" | "serial" | "add" | "settings";
+export type ScreenName = "lock" | "vault" | "codes" | "serial" | "add" | "settings" | "link" | "scan";
 
 export interface SerialArg {
   token: TokenView;
@@ -10,11 +10,20 @@ export interface SerialArg {
   added: boolean;
 }
 
+/** The link screen shows a waiting link, or why the link that arrived cannot be used. */
+export type LinkArg = { link: LinkView } | { error: AppError };
+
 export interface Ctx {
   /** The latest AppState (settings are replaced after every save). */
   state: AppState;
   go(name: "serial", arg: SerialArg): void;
-  go(name: Exclude<ScreenName, "serial">): void;
+  go(name: "link", arg: LinkArg): void;
+  go(name: Exclude<ScreenName, "serial" | "link">): void;
+  /**
+   * Where the app goes when nothing else asks: the lock screen, the vault screen, a waiting activation link, or the
+   * codes.
+   */
+  home(): Promise<void>;
   /** Takes saved settings into use: language, tester banner. */
   applySettings(settings: Settings): void;
   /**

@@ -94,6 +94,7 @@ export const ICONS = {
   clipboard: ["M9 4h6v3H9z", "M9 5H6v16h12V5h-3"],
   clock: ["M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z", "M12 7v5l3 2"],
   lock: ["M6 11h12v10H6z", "M8 11V7a4 4 0 0 1 8 0v4"],
+  camera: ["M4 8h3l2-3h6l2 3h3v11H4z", "M12 17a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7z"],
   alert: ["M12 3l10 18H2z", "M12 10v5", "M12 18h.01"],
   check: ["M5 12l5 5L20 7"],
   info: ["M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z", "M12 11v6", "M12 7.5h.01"],

@@ -25,6 +25,8 @@ export interface Settings {
   testerMode: boolean;
   /** Tester mode's clock shift in seconds (ignored unless testerMode). */
   clockShiftSeconds: number;
+  /** The app lock. Read-only here: setSettings keeps it as it is; setAppLock changes it after the OS's check. */
+  appLock: boolean;
 }
 
 export type Storage = "keychain" | "file";
@@ -46,6 +48,34 @@ export interface AppState {
   defaultServiceUrl: string;
   /** A build for the start-up benchmark (feature startup-bench): only it has the first_paint command. */
   startupBench: boolean;
+  appLock: LockState;
+  /** Phones: the Add screen offers the camera scan first. */
+  scanAvailable: boolean;
+}
+
+export interface LockState {
+  /** This device can check the customer (biometrics or the screen lock's PIN): Settings offer the lock. */
+  available: boolean;
+  /** The customer turned the lock on. */
+  enabled: boolean;
+  /** Locked now: only appState and unlockApp answer; every other command fails with app_locked. */
+  locked: boolean;
+}
+
+export interface Unlocked {
+  /** The device no longer has a screen lock, so the app lock turned itself off. */
+  lockTurnedOff: boolean;
+}
+
+/** An activation link from outside, waiting for the customer's yes (its activation code stays in Rust). */
+export interface LinkView {
+  /** The token service's host (international names in their xn-- form), with the port if not the default. */
+  host: string;
+  server: string;
+  /** The host is the service this app is set up for. When false, the screen warns. */
+  known: boolean;
+  /** The host this app is set up for. */
+  expectedHost: string;
 }
 
 export interface TokenView {
@@ -155,7 +185,10 @@ async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array)
     return answer;
   } catch (e) {
     record({ cmd, args: describeArgs(cmd, args), ok: false, answer: e });
-    throw toAppError(e);
+    const error = toAppError(e);
+    // The app lock locked the app under this screen (Rust refuses every command): show the lock screen.
+    if (error.code === "app_locked") window.dispatchEvent(new Event("softtoken:locked"));
+    throw error;
   }
 }
 
@@ -195,6 +228,18 @@ export const api = {
   serialQr: (id: string) => call<string>("serial_qr", { id }),
   setSettings: (settings: Settings) => call<Settings>("set_settings", { settings }),
   checkClock: () => call<ClockCheck>("check_clock"),
+  /** Asks the OS to check the customer (fingerprint, face or screen lock) and opens the app. */
+  unlockApp: () => call<Unlocked>("unlock_app"),
+  /** Turns the app lock on or off, after the OS's check. */
+  setAppLock: (enabled: boolean) => call<Settings>("set_app_lock", { enabled }),
+  /** The activation link waiting for confirmation, or null. A link that cannot be used fails with its reason. */
+  pendingLink: () => call<LinkView | null>("pending_link"),
+  /** Provisions from the waiting link (the customer said yes). */
+  acceptLink: () => call<TokenView>("accept_link"),
+  dismissLink: () => call<void>("dismiss_link"),
+  /** Phones: opens the camera (under a transparent page) and adds the token of the first QR code it reads. */
+  scanQr: () => call<TokenView>("scan_qr"),
+  cancelScan: () => call<void>("cancel_scan"),
   /** Tells Rust the first code is on screen, with the page's milestones (startup-bench builds only). */
   firstPaint: (marks: PaintMarks) => call<void>("first_paint", { marks }),
 };

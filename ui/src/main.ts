@@ -1,8 +1,8 @@
 // softtoken's webview: the shell (header, navigation, tester banner, toast) and the screen router.
 performance.mark("script-start");
 import "./style.css";
-import { api, type AppState, type Settings } from "./ipc";
-import type { Cleanup, Ctx, ScreenName, SerialArg } from "./app";
+import { api, toAppError, type AppState, type Settings } from "./ipc";
+import type { Cleanup, Ctx, LinkArg, ScreenName, SerialArg } from "./app";
 import { lang, onLangChange, resolveLang, selfCheck, setLang, setText } from "./i18n";
 import { button, h, icon, ICONS, mountToast, retranslateErrors, showError, svg } from "./dom";
 import { renderVault } from "./screens/vault";
@@ -10,6 +10,9 @@ import { askCodes, renderCodes, type CodesAnswer } from "./screens/codes";
 import { renderSerial } from "./screens/serial";
 import { renderAdd } from "./screens/add";
 import { renderSettings } from "./screens/settings";
+import { renderLock } from "./screens/lock";
+import { renderLink } from "./screens/link";
+import { renderScan } from "./screens/scan";
 
 if (import.meta.env.DEV) {
   const problems = selfCheck();
@@ -23,7 +26,7 @@ const root = document.getElementById("app") ?? document.body.appendChild(h("div"
 
 const bannerSlot = h("div", { class: "banner-slot" });
 
-function navButton(name: Exclude<ScreenName, "vault" | "serial">, key: "nav_codes" | "nav_add" | "nav_settings", paths: string[]) {
+function navButton(name: "codes" | "add" | "settings", key: "nav_codes" | "nav_add" | "nav_settings", paths: string[]) {
   const b = h("button", { class: "tab", testid: `nav-${name}`, attrs: { type: "button" }, on: { click: () => ctx.go(name) } });
   b.append(icon(...paths), h("span", { class: "tab-label", i18n: key }));
   return b;
@@ -70,6 +73,44 @@ window.addEventListener("drop", (e) => e.preventDefault());
 
 onLangChange(() => retranslateErrors());
 
+// Nudges from Rust (src-tauri/src/lib.rs): they carry no data; the screens ask through their commands.
+// - softtoken:link: an activation link arrived (shown now, or once the app is unlocked and the store open).
+// - softtoken:locked: the app lock locked the app (also sent by any command that answered app_locked).
+// - softtoken:away / softtoken:back (phones): the app left / regained the foreground. The cover hides the codes
+//   before iOS takes the app switcher's snapshot (Android's FLAG_SECURE keeps them out of it anyway).
+window.addEventListener("softtoken:link", () => {
+  if (!ctx.state || ctx.state.appLock.locked || ctx.state.storage === null) return;
+  if (document.body.dataset.screen === "loading") return;
+  void showPendingLink();
+});
+window.addEventListener("softtoken:locked", () => {
+  if (!ctx.state || document.body.dataset.screen === "lock") return;
+  ctx.state = { ...ctx.state, appLock: { ...ctx.state.appLock, locked: true } };
+  ctx.go("lock");
+});
+window.addEventListener("softtoken:away", () => document.body.classList.add("covered"));
+window.addEventListener("softtoken:back", () => document.body.classList.remove("covered"));
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden" && ctx.state && !ctx.state.testerAvailable) document.body.classList.add("covered");
+  else if (document.visibilityState === "visible") document.body.classList.remove("covered");
+});
+
+/** Shows the waiting activation link (or why it cannot be used); false when none waits. */
+async function showPendingLink(): Promise<boolean> {
+  let arg: LinkArg;
+  try {
+    const link = await api.pendingLink();
+    if (!link) return false;
+    arg = { link };
+  } catch (e) {
+    const error = toAppError(e);
+    if (error.code === "app_locked") return true;
+    arg = { error };
+  }
+  ctx.go("link", arg);
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // State and routing.
 
@@ -79,12 +120,12 @@ let firstCodes: Promise<CodesAnswer> | undefined;
 
 const ctx: Ctx = {
   state: null as unknown as AppState,
-  go(name: ScreenName, arg?: SerialArg) {
+  go(name: ScreenName, arg?: SerialArg | LinkArg) {
     if (cleanup) cleanup();
     cleanup = undefined;
     main.replaceChildren();
     document.body.dataset.screen = name;
-    nav.hidden = name === "vault";
+    nav.hidden = name === "vault" || name === "lock" || name === "link" || name === "scan";
     for (const [tab, el] of Object.entries(tabs)) {
       if (tab === name || (tab === "codes" && name === "serial")) el.setAttribute("aria-current", "page");
       else el.removeAttribute("aria-current");
@@ -98,7 +139,16 @@ const ctx: Ctx = {
         cleanup = renderCodes(ctx, main);
         break;
       case "serial":
-        cleanup = renderSerial(ctx, main, arg!);
+        cleanup = renderSerial(ctx, main, arg as SerialArg);
+        break;
+      case "lock":
+        cleanup = renderLock(ctx, main);
+        break;
+      case "link":
+        cleanup = renderLink(ctx, main, arg as LinkArg);
+        break;
+      case "scan":
+        cleanup = renderScan(ctx, main);
         break;
       case "add":
         cleanup = renderAdd(ctx, main);
@@ -107,6 +157,12 @@ const ctx: Ctx = {
         cleanup = renderSettings(ctx, main);
         break;
     }
+  },
+  async home() {
+    if (ctx.state.appLock.locked) return ctx.go("lock");
+    if (ctx.state.storage === null) return ctx.go("vault");
+    if (await showPendingLink()) return;
+    ctx.go("codes");
   },
   applySettings(settings: Settings) {
     ctx.state = { ...ctx.state, settings };
@@ -194,8 +250,8 @@ async function start() {
   }
   setLang(resolveLang(ctx.state.settings.language, ctx.state.osLocale));
   updateBanner();
-  if (ctx.state.storage === null) firstCodes = undefined;
-  ctx.go(ctx.state.storage === null ? "vault" : "codes");
+  if (ctx.state.storage === null || ctx.state.appLock.locked) firstCodes = undefined;
+  await ctx.home();
 }
 
 setLang(resolveLang("auto", navigator.language || "ja"));

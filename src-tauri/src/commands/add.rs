@@ -6,7 +6,7 @@ use serde::Deserialize;
 use softtoken_core::provisioning::ActivationLink;
 use softtoken_core::{Algorithm, Digits, NewToken, OtpAuthUri, OtpKind, Params, Period, Seed};
 use tauri::ipc::{InvokeBody, Request};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use zeroize::Zeroizing;
 
@@ -43,7 +43,11 @@ async fn add_scanned(app: &App, scanned: Scanned) -> AppResult<TokenView> {
     }
 }
 
-async fn provision(app: &App, server: &str, activation_code: Option<&str>) -> AppResult<TokenView> {
+pub(crate) async fn provision(
+    app: &App,
+    server: &str,
+    activation_code: Option<&str>,
+) -> AppResult<TokenView> {
     let base = service::checked_url(server, app.settings().tester_mode)?;
     let (token, _server_time) = service::provision(&base, activation_code).await?;
     let info = app.add(token, softtoken_core::now())?;
@@ -51,8 +55,7 @@ async fn provision(app: &App, server: &str, activation_code: Option<&str>) -> Ap
 }
 
 /// The first token in a list of decoded QR texts; `not_a_token_qr` if none is one.
-async fn add_from_qr_texts(app: &App, texts: Vec<String>) -> AppResult<TokenView> {
-    let texts: Vec<Zeroizing<String>> = texts.into_iter().map(Zeroizing::new).collect();
+pub(crate) async fn add_from_qr_texts(app: &App, texts: Vec<Zeroizing<String>>) -> AppResult<TokenView> {
     let mut first_error = None;
     for t in &texts {
         match scan(t) {
@@ -135,18 +138,21 @@ pub async fn add_from_image(app: State<'_, App>, request: Request<'_>) -> AppRes
         .into());
     };
     let texts = softtoken_core::qr::decode(bytes)?;
-    add_from_qr_texts(&app, texts).await
+    add_from_qr_texts(&app, texts.into_iter().map(Zeroizing::new).collect()).await
 }
 
 /// The image on the OS clipboard, read here in Rust.
 #[tauri::command]
-pub async fn add_from_clipboard(handle: AppHandle, app: State<'_, App>) -> AppResult<TokenView> {
+pub async fn add_from_clipboard<R: Runtime>(
+    handle: AppHandle<R>,
+    app: State<'_, App>,
+) -> AppResult<TokenView> {
     let image = handle
         .clipboard()
         .read_image()
         .map_err(|_| AppError::NoClipboardImage)?;
     let texts = softtoken_core::qr::decode_rgba(image.width(), image.height(), image.rgba())?;
-    add_from_qr_texts(&app, texts).await
+    add_from_qr_texts(&app, texts.into_iter().map(Zeroizing::new).collect()).await
 }
 
 #[tauri::command]

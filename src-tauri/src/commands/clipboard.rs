@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde::Serialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use crate::error::{AppError, AppResult};
@@ -25,7 +25,7 @@ fn clip_err(e: impl std::fmt::Display) -> AppError {
 }
 
 #[tauri::command]
-pub fn copy_code(handle: AppHandle, app: State<'_, App>, id: String) -> AppResult<CopyResult> {
+pub fn copy_code<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, id: String) -> AppResult<CopyResult> {
     let code = app.code_to_copy(&id, app.now_ms())?;
     handle.clipboard().write_secret(code.as_str()).map_err(clip_err)?;
     let generation = app.next_clipboard_generation();

@@ -3,6 +3,9 @@
 
 pub mod add;
 pub mod clipboard;
+pub mod link;
+pub mod lock;
+pub mod scan;
 pub mod settings;
 #[cfg(feature = "startup-bench")]
 pub mod startup;

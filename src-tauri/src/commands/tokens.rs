@@ -2,7 +2,7 @@
 
 use secrecy::SecretString;
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::error::{AppResult, ErrorView};
 use crate::settings::{Settings, DEFAULT_SERVICE_URL};
@@ -23,9 +23,26 @@ pub struct AppStateView {
     default_service_url: &'static str,
     /// Whether this build reports its first paint (feature `startup-bench`, `./x bench-app`).
     startup_bench: bool,
+    /// The app lock.
+    app_lock: LockView,
+    /// Whether the Add screen offers the camera scan (phones).
+    scan_available: bool,
 }
 
-fn state_view(app: &App) -> AppStateView {
+/// The app lock as the UI sees it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockView {
+    /// Whether this device can check the customer (biometrics or the screen lock's credential).
+    available: bool,
+    /// Whether the customer turned the lock on.
+    enabled: bool,
+    /// Whether the app is locked now: the UI shows the lock screen, and every other command refuses.
+    locked: bool,
+}
+
+fn state_view(app: &App, lock_available: bool) -> AppStateView {
+    let (enabled, locked) = app.lock_state();
     AppStateView {
         storage: app.storage(),
         keychain_error: app.keychain_error.clone(),
@@ -36,24 +53,39 @@ fn state_view(app: &App) -> AppStateView {
         tester_available: app.tester_available,
         default_service_url: DEFAULT_SERVICE_URL,
         startup_bench: cfg!(feature = "startup-bench"),
+        app_lock: LockView {
+            available: lock_available,
+            enabled,
+            locked,
+        },
+        scan_available: cfg!(mobile),
     }
 }
 
+/// Asks the OS whether the app lock can be used (a native call on phones: off the main thread).
+async fn lock_available<R: Runtime>(handle: &AppHandle<R>) -> AppResult<bool> {
+    let h = handle.clone();
+    tauri::async_runtime::spawn_blocking(move || crate::commands::lock::available(&h))
+        .await
+        .map_err(crate::error::AppError::internal)
+}
+
 #[tauri::command]
-pub fn app_state(app: State<'_, App>) -> AppStateView {
-    state_view(&app)
+pub async fn app_state<R: Runtime>(handle: AppHandle<R>) -> AppResult<AppStateView> {
+    let available = lock_available(&handle).await?;
+    Ok(state_view(&handle.state::<App>(), available))
 }
 
 /// Opens or creates the encrypted vault (Argon2id: off the async workers).
 #[tauri::command]
-pub async fn unlock_vault(handle: AppHandle, passphrase: String) -> AppResult<AppStateView> {
-    use tauri::Manager;
+pub async fn unlock_vault<R: Runtime>(handle: AppHandle<R>, passphrase: String) -> AppResult<AppStateView> {
     let passphrase = SecretString::from(passphrase);
     let h = handle.clone();
     tauri::async_runtime::spawn_blocking(move || h.state::<App>().unlock_vault(passphrase))
         .await
         .map_err(crate::error::AppError::internal)??;
-    Ok(state_view(&handle.state::<App>()))
+    let available = lock_available(&handle).await?;
+    Ok(state_view(&handle.state::<App>(), available))
 }
 
 #[tauri::command]

@@ -41,6 +41,27 @@ export function renderAdd(ctx: Ctx, root: HTMLElement): Cleanup {
     );
   }
 
+  // (0) Camera (phones): the first choice. The scan screen runs it; Rust keeps the scanned text. ------------------
+  const scanSection = ctx.state.scanAvailable
+    ? h(
+        "section",
+        { class: "card add-section add-scan" },
+        h("h2", { class: "section-title" }, icon(...ICONS.camera), h("span", { i18n: "add_scan_title" })),
+        h("p", { class: "muted", i18n: "add_scan_body" }),
+        h(
+          "div",
+          { class: "actions" },
+          button("add_scan_button", {
+            kind: "primary",
+            testid: "add-scan",
+            icon: ICONS.camera,
+            class: "btn-block",
+            on: { click: () => ctx.go("scan") },
+          }),
+        ),
+      )
+    : null;
+
   // (a) Online ---------------------------------------------------------------------------------------------------
   const onlineSlot = h("div", { class: "error-slot" });
   const activation = h("input", {
@@ -248,6 +269,7 @@ export function renderAdd(ctx: Ctx, root: HTMLElement): Cleanup {
   // -------------------------------------------------------------------------------------------------------------
   root.append(
     h("h1", { class: "screen-title", i18n: "add_title" }),
+    ...(scanSection ? [scanSection] : []),
     section(ICONS.globe, "add_online_title", "add_online_body", onlineForm),
     section(
       ICONS.image,

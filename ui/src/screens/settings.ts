@@ -71,6 +71,38 @@ export function renderSettings(ctx: Ctx, root: HTMLElement): Cleanup {
     );
   }
 
+  // The app lock: switched at once (not with Save), after the OS's check, which Rust asks for.
+  let lockSection: HTMLElement | null = null;
+  if (ctx.state.appLock.available) {
+    const lockSlot = h("div", { class: "error-slot" });
+    const lockBox = h("input", { testid: "settings-app-lock", attrs: { type: "checkbox", id: "settings-app-lock" } });
+    lockBox.checked = ctx.state.settings.appLock;
+    lockBox.addEventListener("change", () => {
+      const wanted = lockBox.checked;
+      clearErrors();
+      whileBusy(lockSection!, null, () => api.setAppLock(wanted)).then(
+        (saved) => {
+          ctx.applySettings(saved);
+          ctx.state = { ...ctx.state, appLock: { ...ctx.state.appLock, enabled: saved.appLock } };
+          lockBox.checked = saved.appLock;
+          toast(saved.appLock ? "settings_lock_on" : "settings_lock_off");
+        },
+        (err) => {
+          lockBox.checked = !wanted;
+          showError(lockSlot, err);
+        },
+      );
+    });
+    lockSection = h(
+      "fieldset",
+      { class: "card group lock-group" },
+      h("legend", { i18n: "settings_lock_title" }),
+      h("label", { class: "check", attrs: { for: "settings-app-lock" } }, lockBox, h("span", { i18n: "settings_lock" })),
+      h("p", { class: "muted small", i18n: "settings_lock_help" }),
+      lockSlot,
+    );
+  }
+
   const save = button("settings_save", { kind: "primary", type: "submit", testid: "settings-save", class: "btn-block" });
   const form = h(
     "form",
@@ -127,6 +159,7 @@ export function renderSettings(ctx: Ctx, root: HTMLElement): Cleanup {
       serviceUrl: serviceUrl.value.trim(),
       testerMode: tester ? tester.checked : ctx.state.settings.testerMode,
       clockShiftSeconds: shiftValue,
+      appLock: ctx.state.settings.appLock,
     };
     whileBusy(form, save, () => api.setSettings(next)).then(
       (saved) => {
@@ -193,7 +226,7 @@ export function renderSettings(ctx: Ctx, root: HTMLElement): Cleanup {
     ),
   );
 
-  root.append(h("h1", { class: "screen-title", i18n: "settings_title" }), form, clock, about);
+  root.append(h("h1", { class: "screen-title", i18n: "settings_title" }), ...(lockSection ? [lockSection] : []), form, clock, about);
 
   // The header's language switch changes the setting too: keep the select in step.
   const stop = onLangChange(() => {

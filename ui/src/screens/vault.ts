@@ -73,7 +73,7 @@ export function renderVault(ctx: Ctx, root: HTMLElement): Cleanup {
         if (pass2) pass2.value = "";
         ctx.state = state;
         ctx.applySettings(state.settings);
-        ctx.go("codes");
+        void ctx.home();
       },
       (err) => {
         showError(errorSlot, err);
