@@ -90,7 +90,7 @@ async fn finish_serial(s: &Session) -> (String, String) {
     let id =
         s.c.execute(
             "const adds = (window.__softtokenIpcLog || []).filter(e => e.ok && \
-             (e.cmd.startsWith('add_') || e.cmd === 'provision_online')); \
+             (e.cmd.startsWith('add_') || ['provision_online', 'accept_link', 'scan_qr'].includes(e.cmd))); \
              return adds.length ? adds[adds.length - 1].answer.id : null",
             vec![],
         )
@@ -179,6 +179,18 @@ const ALLOWED_KEYS: &[&str] = &[
     "skewSeconds",
     "ok",
     "clearAfterSeconds",
+    // The app lock (AppState.appLock, Settings.appLock, unlock_app), the camera scan, a waiting link (LinkView:
+    // no activation code)
+    "appLock",
+    "available",
+    "enabled",
+    "locked",
+    "lockTurnedOff",
+    "scanAvailable",
+    "host",
+    "server",
+    "known",
+    "expectedHost",
 ];
 
 fn check_keys(v: &Value, path: &str) {
@@ -750,4 +762,117 @@ async fn screenshots_of_every_screen_steps(driver: std::path::PathBuf) {
         s.shot(&shot("11-no-keychain")).await;
         s.stop();
     }
+}
+
+/// The desktop deep-link path: the OS starts the app with the link as its only argument (Linux and Windows); the
+/// single-instance plugin hands it to the running app of the same profile over D-Bus, and this start exits.
+async fn hand_over(app_dir: &Path, link: &str) {
+    let mut second = tokio::process::Command::new(app::app_bin())
+        .arg(link)
+        .env("SOFTTOKEN_APP_DIR", app_dir)
+        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), second.wait())
+        .await
+        .expect("the second start handed its link over and exited (it did not: it opened a second app?)")
+        .unwrap();
+    assert!(status.success(), "the second start: {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clicked_activation_link_is_confirmed_before_anything_is_sent() {
+    app::run(a_clicked_activation_link_is_confirmed_before_anything_is_sent_steps).await;
+}
+
+async fn a_clicked_activation_link_is_confirmed_before_anything_is_sent_steps(driver: std::path::PathBuf) {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start(&driver, Start::new(dir.path(), "ja_JP.UTF-8", "deep-link")).await;
+    s.wait_screen("codes").await;
+    use_server(&s, &server.base).await;
+
+    s.step("a link to a look-alike host, as a phishing mail would send it: the host large, a warning, Cancel first");
+    let phish =
+        "softtoken://activate?server=https://token.example-shinkin.jp.evil.example&code=ABCD-EFGH-JKMN";
+    hand_over(dir.path(), phish).await;
+    s.wait_screen("link").await;
+    assert_eq!(s.text("link-host").await, "token.example-shinkin.jp.evil.example");
+    assert_eq!(s.count("link-warning").await, 1);
+    let first =
+        s.c.execute(
+            "return document.querySelector('.link-card .actions .btn').dataset.testid",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(first, "link-cancel", "the safe choice comes first");
+    s.shot("deep-link-warning").await;
+    s.click("link-cancel").await;
+    s.wait_screen("codes").await;
+    assert!(s.token_ids().await.is_empty(), "nothing was provisioned");
+
+    s.step("the bank's activation link (a reissue), handed over the same way: the configured host, then yes");
+    let (status, r) = server
+        .post("/v1/admin/contracts/1000000002/reissue", &json!({}))
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let link = r["activation_link"].as_str().unwrap().to_string();
+    let code = r["activation_code"].as_str().unwrap().to_string();
+    hand_over(dir.path(), &link).await;
+    s.wait_screen("link").await;
+    let base = url::Url::parse(&server.base).unwrap();
+    let host = format!("{}:{}", base.host_str().unwrap(), base.port().unwrap());
+    assert_eq!(s.text("link-host").await, host);
+    assert_eq!(s.count("link-warning").await, 0);
+    assert_eq!(s.count("link-known").await, 1);
+    assert!(
+        s.token_ids().await.is_empty(),
+        "nothing provisioned before the customer's yes"
+    );
+    s.shot("deep-link-known").await;
+    s.click("link-continue").await;
+    s.wait_screen("serial").await;
+    let (id, serial) = finish_serial(&s).await;
+    let (status, token) = server.get(&format!("/v1/admin/tokens/{serial}")).await;
+    assert_eq!(status, 200, "{token}");
+    assert_eq!(
+        (token["state"].as_str(), token["contract_id"].as_str()),
+        (Some("active"), Some("1000000002")),
+        "the link's activation code bound the token to its contract"
+    );
+    let shown = shown_code(&s, &id).await;
+    let (_, v) = server
+        .post("/v1/validate", &json!({"serial": serial, "otp": shown}))
+        .await;
+    assert_eq!(v["valid"], true, "the bank accepts the app's code: {v}");
+
+    s.step("the activation code never reached the webview");
+    let log = s.ipc_log().await;
+    let plain = code.replace('-', "");
+    for entry in &log {
+        let text = entry.to_string();
+        assert!(
+            !text.contains(&code) && !text.contains(&plain),
+            "the activation code crossed IPC: {}",
+            entry["cmd"]
+        );
+        check_keys(&entry["answer"], entry["cmd"].as_str().unwrap_or_default());
+    }
+    s.step("a start with a link: the confirmation first, and a used code is refused by the bank");
+    s.stop();
+    let s = Session::start(
+        &driver,
+        Start::new(dir.path(), "en_US.UTF-8", "deep-link-start").with_args(vec![link]),
+    )
+    .await;
+    s.wait_screen("link").await;
+    assert_eq!(s.text("link-host").await, host);
+    s.click("link-continue").await;
+    s.wait_js("return document.querySelector('[data-testid=\"error\"]')?.dataset.code === 'service_refused'")
+        .await;
+    s.click("link-cancel").await;
+    s.wait_screen("codes").await;
+    assert_eq!(s.token_ids().await, vec![id]);
 }

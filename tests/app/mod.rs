@@ -133,6 +133,8 @@ pub struct Start<'a> {
     pub lang: &'a str,
     /// Extra environment for the app (through tauri-driver and WebKitWebDriver, which pass theirs on).
     pub env: Vec<(&'a str, String)>,
+    /// The app's command-line arguments (a deep link, as the OS would start it with).
+    pub args: Vec<String>,
     pub name: &'a str,
 }
 
@@ -144,8 +146,15 @@ impl<'a> Start<'a> {
             app_dir,
             lang,
             env: vec![],
+            args: vec![],
             name,
         }
+    }
+
+    /// The same with command-line arguments.
+    pub fn with_args(mut self, args: Vec<String>) -> Start<'a> {
+        self.args = args;
+        self
     }
 
     /// The same with no Secret Service reachable: the app's D-Bus address points nowhere.
@@ -181,7 +190,7 @@ impl Session {
         let mut driver = cmd.spawn().unwrap();
         let caps: serde_json::Map<String, Value> = json!({
             "browserName": "wry",
-            "tauri:options": { "application": app_bin() }
+            "tauri:options": { "application": app_bin(), "args": s.args }
         })
         .as_object()
         .unwrap()
