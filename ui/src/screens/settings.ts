@@ -16,6 +16,7 @@ const LICENCES: Array<[string, string]> = [
   ["x25519-dalek", "BSD-3-Clause"],
   ["serde", "MIT OR Apache-2.0"],
   ["Noto Sans CJK (system font)", "SIL OFL 1.1"],
+  ["Google ML Kit barcode scanning (Android camera scan)", "ML Kit Terms of Service"],
 ];
 
 export function renderSettings(ctx: Ctx, root: HTMLElement): Cleanup {
