@@ -126,11 +126,27 @@ fn no_backup_and_no_device_transfer() {
 
 #[test]
 fn only_the_permissions_the_app_uses() {
-    let permissions: BTreeSet<String> = manifest()
+    let m = manifest();
+    let permissions: BTreeSet<String> = m
         .iter()
-        .filter(|e| e.name.starts_with("uses-permission"))
+        .filter(|e| e.name.starts_with("uses-permission") && e.attr("tools:node") != Some("remove"))
         .map(|e| e.attr("android:name").unwrap().to_string())
         .collect();
+    // What a plugin's library adds and the app does not use is removed from the merged manifest.
+    let removed: BTreeSet<&str> = m
+        .iter()
+        .filter(|e| e.name == "uses-permission" && e.attr("tools:node") == Some("remove"))
+        .filter_map(|e| e.attr("android:name"))
+        .collect();
+    assert_eq!(removed, BTreeSet::from(["android.permission.VIBRATE"]));
+    // The camera is optional hardware, also against the scanner library's required camera.any.
+    for feature in ["android.hardware.camera", "android.hardware.camera.any"] {
+        let f = m
+            .iter()
+            .find(|e| e.name == "uses-feature" && e.attr("android:name") == Some(feature))
+            .unwrap_or_else(|| panic!("no uses-feature {feature}"));
+        assert_eq!(f.attr("android:required"), Some("false"), "{feature}");
+    }
     let want: BTreeSet<String> = [
         "android.permission.INTERNET",
         "android.permission.CAMERA",
