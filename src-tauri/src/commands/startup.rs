@@ -1,6 +1,6 @@
 //! The start-up benchmark's one command (feature `startup-bench` only: `./x bench-app`).
 
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Runtime, State};
 
 use crate::startup::{Breakdown, PaintMarks};
 use crate::state::App;
@@ -9,7 +9,7 @@ use crate::state::App;
 /// `SOFTTOKEN_BENCH_T0_MS` (the launcher's Unix ms) prints `first-paint-ms N` and `first-paint-parts {json}` for
 /// bench/app.sh, and with `SOFTTOKEN_BENCH_EXIT=1` then quits.
 #[tauri::command]
-pub fn first_paint(handle: AppHandle, app: State<'_, App>, marks: PaintMarks) {
+pub fn first_paint<R: Runtime>(handle: AppHandle<R>, app: State<'_, App>, marks: PaintMarks) {
     let Some(rust) = app.startup.first_paint() else {
         return;
     };
