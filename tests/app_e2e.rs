@@ -511,7 +511,7 @@ async fn activation_qr_hotp_and_a_copied_code_that_is_cleared_steps(driver: std:
     s.step("the bank's activation QR (reissue): the app provisions from the link's server, bound to the contract");
     let r = reqwest::Client::new()
         .post(format!("{}/v1/admin/qr", server.base))
-        .bearer_auth(&server.api_token)
+        .bearer_auth(&server.admin_token)
         .json(&json!({"kind": "activation", "contract_id": "1000000002"}))
         .send()
         .await

@@ -433,7 +433,10 @@ impl Session {
 pub struct Server {
     child: Child,
     pub base: String,
+    /// DATA/api-token: /v1/validate and /v1/resync.
     pub api_token: String,
+    /// DATA/admin-token: /v1/admin.
+    pub admin_token: String,
     _data: tempfile::TempDir,
 }
 
@@ -489,15 +492,27 @@ impl Server {
             .find(|w| w.starts_with("http://"))
             .unwrap_or_else(|| panic!("no address in: {line}"))
             .to_string();
-        let api_token = std::fs::read_to_string(data.path().join("api-token"))
-            .unwrap()
-            .trim()
-            .to_string();
+        let read = |name: &str| {
+            std::fs::read_to_string(data.path().join(name))
+                .unwrap()
+                .trim()
+                .to_string()
+        };
         Server {
             child,
             base,
-            api_token,
+            api_token: read("api-token"),
+            admin_token: read("admin-token"),
             _data: data,
+        }
+    }
+
+    /// The bank's bearer token for `path`: the admin token under /v1/admin, the API token elsewhere.
+    pub fn token_for(&self, path: &str) -> &str {
+        if path.starts_with("/v1/admin") {
+            &self.admin_token
+        } else {
+            &self.api_token
         }
     }
 
@@ -505,7 +520,7 @@ impl Server {
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let r = reqwest::Client::new()
             .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.api_token)
+            .bearer_auth(self.token_for(path))
             .json(body)
             .send()
             .await
@@ -516,7 +531,7 @@ impl Server {
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let r = reqwest::Client::new()
             .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.api_token)
+            .bearer_auth(self.token_for(path))
             .send()
             .await
             .unwrap();

@@ -43,9 +43,11 @@ const JA = {
   transferDone: '振込を受け付けました。',
   exchangeDone: 'トークンの交換が完了しました。古い端末のトークンは削除して構いません。',
   errLogin: '契約者IDまたはログインパスワードが正しくありません。',
-  errTransferPassword: '振込用パスワードが正しくありません。',
+  // A wrong transfer password and a wrong code get the same words: guesses of the transfer password learn nothing.
+  errProofs: '振込用パスワードまたはワンタイムパスワードが正しくありません。',
   errWrongOtp: 'ワンタイムパスワードが正しくありません。',
   errRate: '操作回数が多すぎます。1分ほど待ってから、もう一度お試しください。',
+  loginWait: (n) => `誤りが続いたため、この端末からのログインを一時的に停止しています。${n}秒ほど待ってから、もう一度お試しください。`,
   errSerialTypo: 'シリアル番号に誤りがあります（入力ミスの可能性があります）。トークンの画面をもう一度ご確認ください。',
   triesLeft: (n) => `あと${n}回誤入力するとロックされます。`,
 };
@@ -389,23 +391,37 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
       resp = await submit(page, '次へ');
       assert.equal(resp.status(), 200);
       await assertNoError(page);
-      assert.ok(await page.getByText('ソフトウェアトークンに表示されているシリアル番号とワンタイムパスワードを入力して「登録」を押してください。').isVisible());
+      assert.ok(await page.getByText('ソフトウェアトークンに表示されているシリアル番号とワンタイムパスワード、および振込用パスワードを入力して「登録」を押してください。').isVisible());
       assert.ok(await page.getByLabel('シリアル番号', { exact: true }).isVisible());
       assert.ok(await page.getByLabel('ワンタイムパスワード', { exact: true }).isVisible());
+      // Binding a token needs the transfer password too: the login password alone could be phished.
+      assert.ok(await page.getByLabel('振込用パスワード', { exact: true }).isVisible());
       await shot(page, 'register-2-serial-and-code');
 
       // One digit mistyped: the check digit catches it before any code is spent.
       await fill(page, 'シリアル番号', typedLoosely(mistyped(serialA)));
       await fill(page, 'ワンタイムパスワード', await phone.wrongCode(serialA));
+      await fill(page, '振込用パスワード', TRANSFER_PASSWORD);
       resp = await submit(page, '登録');
       await assertError(page, resp, JA.errSerialTypo);
       assert.ok(await page.getByLabel('シリアル番号', { exact: true }).isVisible(), 'still at the serial step');
       await assertFitsWidth(page);
       await shot(page, 'register-error-serial-typo');
 
+      // A wrong transfer password: nothing is bound, and the words do not say which proof was wrong.
+      await fill(page, 'シリアル番号', typedLoosely(serialA));
+      await fill(page, 'ワンタイムパスワード', await phone.freshCode(serialA));
+      await fill(page, '振込用パスワード', '9999');
+      resp = await submit(page, '登録');
+      await assertError(page, resp, JA.errProofs);
+      assert.ok(await page.getByLabel('振込用パスワード', { exact: true }).isVisible(), 'still at the serial step');
+      await assertFitsWidth(page);
+      await shot(page, 'register-error-transfer-password');
+
       // Typed in lowercase with hyphens, as a customer might.
       await fill(page, 'シリアル番号', typedLoosely(serialA));
       await fill(page, 'ワンタイムパスワード', await phone.freshCode(serialA));
+      await fill(page, '振込用パスワード', TRANSFER_PASSWORD);
       await shot(page, 'register-3-filled-in');
       resp = await submit(page, '登録');
       await assertResult(page, resp, JA.registerDone);
@@ -446,7 +462,10 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
       assert.equal(new URL(page.url()).pathname, '/ib/home');
       await assertNoError(page);
       assert.equal(await text(page.locator('#welcome')), '信金 太郎さん、ようこそ');
-      assert.equal(await text(page.locator('td.serial')), grouped(serialA));
+      assert.equal(await text(page.locator('#tokens td.serial')), grouped(serialA));
+      // The token history shows the registration (one the customer did not make would show the same way).
+      const registered = page.locator('#token-events tr', { hasText: '利用登録' });
+      assert.equal(await text(registered.locator('td.serial')), grouped(serialA));
       assert.ok(await page.getByRole('link', { name: '振込', exact: true }).isVisible());
       await assertFitsWidth(page);
       await shot(page, 'login-3-home');
@@ -483,7 +502,7 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
       };
       // The transfer password is checked before the code, so this spends no code.
       let resp = await form('9999', await phone.wrongCode(serialA));
-      await assertError(page, resp, JA.errTransferPassword);
+      await assertError(page, resp, JA.errProofs);
       await shot(page, 'transfer-error-transfer-password');
 
       resp = await form(TRANSFER_PASSWORD, await phone.freshCode(serialA));
@@ -529,10 +548,11 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
 
       // Logging in now takes the new phone's code, and home shows the new token as the active one.
       await login(page, newPhone, serialB);
-      const rowB = page.locator('tr', { has: page.locator('td.serial', { hasText: grouped(serialB) }) });
+      const rowB = page.locator('#tokens tr', { has: page.locator('td.serial', { hasText: grouped(serialB) }) });
       assert.match(await text(rowB), /ご利用中/);
-      // The replaced token is history, not a token "in use".
-      assert.equal(await page.locator('td.serial', { hasText: grouped(serialA) }).count(), 0);
+      // The replaced token is history, not a token "in use"; the history says what happened.
+      assert.equal(await page.locator('#tokens td.serial', { hasText: grouped(serialA) }).count(), 0);
+      assert.match(await text(page.locator('#token-events tr').nth(1)), /交換（新しいトークン）/);
       await shot(page, 'exchange-5-home-after-exchange');
     });
   });
@@ -575,7 +595,7 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
       assert.equal(new URL(page.url()).pathname, '/ib/register');
       assert.equal(await page.locator('html').getAttribute('lang'), 'en');
       await assertHeading(page, 'Register a one-time password token');
-      assert.ok(await page.getByText('Enter the serial number and the one-time password shown by the software token, then press Register.').isVisible());
+      assert.ok(await page.getByText('Enter the serial number and the one-time password shown by the software token, and your transfer password, then press Register.').isVisible());
       assert.ok(await page.getByLabel('Serial number', { exact: true }).isVisible(), 'the same (serial) step, in English');
       assert.ok(await page.getByLabel('One-time password', { exact: true }).isVisible());
       assert.equal(await text(page.locator('footer')), 'If you lose the phone or delete the app, call your branch: the bank stops the token and reissues it.');
@@ -584,6 +604,7 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
 
       await fill(page, 'Serial number', mistyped(serialA ?? 'SKTN12345671'));
       await fill(page, 'One-time password', '123456');
+      await fill(page, 'Transfer password', '3333');
       let resp = await submit(page, 'Register');
       await assertError(page, resp, 'The serial number has a typo. Check it again on the token\'s screen.');
       await assertFitsWidth(page);
@@ -682,8 +703,8 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
     });
   });
 
-  it('too many logins: the rate-limit page, the right password refused too, other contracts unaffected', async (t) => {
-    // A server of its own: the limiter counts this address's logins, and the other flows log in from it too.
+  it('wrong logins: this device waits, the right password is not looked at, other contracts unaffected', async (t) => {
+    // A server of its own: the waits are per contract and address, and the other flows log in from this address.
     const own = await startServer(path.join(tmp, 'rate-limited'));
     try {
       await flow(t, {}, async (page) => {
@@ -693,14 +714,18 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
           await fill(page, 'ログインパスワード', password);
           return submit(page, 'ログイン');
         };
-        // Ten wrong passwords for one contract ID: each an ordinary error.
-        for (let i = 1; i <= 10; i++) await assertError(page, await login('1000000002', 'wrong'), JA.errLogin);
-        // The eleventh attempt, even with the right password, is refused without checking it.
-        await assertError(page, await login('1000000002', 'demo-pass-2'), JA.errRate);
+        // Four wrong passwords for one contract ID: each an ordinary error; the fifth makes this device wait 30 s.
+        for (let i = 1; i <= 4; i++) await assertError(page, await login('1000000002', 'wrong'), JA.errLogin);
+        await assertError(page, await login('1000000002', 'wrong'), JA.errLogin + JA.loginWait(30));
+        // During the wait, even the right password is refused without being looked at (and nothing says it was wrong).
+        const resp6 = await login('1000000002', 'demo-pass-2');
+        assert.equal(resp6.status(), 422);
+        assert.match(await text(page.getByRole('alert')), /^誤りが続いたため、この端末からのログインを一時的に停止しています。\d+秒ほど待ってから/);
         assert.equal(await page.getByLabel('契約者ID', { exact: true }).count(), 1, 'the login form is shown again');
         await assertFitsWidth(page);
-        await shot(page, 'login-rate-limited');
-        // The limit is per contract ID (and a looser one per address): another customer logs in as usual.
+        await shot(page, 'login-wait');
+        // The wait is per contract ID and address: another customer logs in as usual (and the customer from
+        // another address too: crates/softtoken-server/tests/login.rs).
         const resp = await login('1000000003', 'demo-pass-3');
         assert.equal(resp.status(), 200);
         await assertNoError(page);

@@ -39,6 +39,8 @@ use softtoken_core::{Params, Period, Seed, Serial, Totp};
 struct Opts {
     url: String,
     api_token: String,
+    /// For the set-up (import and assign): `--admin-token-file`, else the `admin-token` beside the API token.
+    admin_token: String,
     tokens: usize,
     concurrency: usize,
     duration: u64,
@@ -55,6 +57,7 @@ fn opts() -> Opts {
     let mut o = Opts {
         url: "http://127.0.0.1:8787".into(),
         api_token: String::new(),
+        admin_token: String::new(),
         tokens: 8000,
         concurrency: 64,
         duration: 20,
@@ -70,7 +73,17 @@ fn opts() -> Opts {
         let v = args.get(i + 1).cloned().unwrap_or_default();
         match args[i].as_str() {
             "--url" => o.url = v,
-            "--api-token-file" => o.api_token = std::fs::read_to_string(&v).unwrap().trim().to_string(),
+            "--api-token-file" => {
+                o.api_token = std::fs::read_to_string(&v).unwrap().trim().to_string();
+                if o.admin_token.is_empty() {
+                    let beside = std::path::Path::new(&v).with_file_name("admin-token");
+                    o.admin_token = std::fs::read_to_string(beside)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
+                }
+            }
+            "--admin-token-file" => o.admin_token = std::fs::read_to_string(&v).unwrap().trim().to_string(),
             "--tokens" => o.tokens = v.parse().unwrap(),
             "--concurrency" => o.concurrency = v.parse().unwrap(),
             "--duration" => o.duration = v.parse().unwrap(),
@@ -168,12 +181,13 @@ async fn run(o: Opts) {
         .build()
         .unwrap();
     let auth = format!("Bearer {}", o.api_token);
+    let admin = format!("Bearer {}", o.admin_token);
 
     // Set-up: import and assign the tokens (skipped when they are already there from an earlier run).
     let first = Serial::new(&o.prefix, 0).unwrap();
     let have = client
         .get(format!("{}/v1/admin/tokens/{}", o.url, first.as_str()))
-        .header("authorization", &auth)
+        .header("authorization", &admin)
         .send()
         .await
         .unwrap();
@@ -183,7 +197,7 @@ async fn run(o: Opts) {
             let end = (chunk_start + 5000).min(o.tokens);
             let r = client
                 .post(format!("{}/v1/admin/pskc", o.url))
-                .header("authorization", &auth)
+                .header("authorization", &admin)
                 .body(pskc(&o.prefix, chunk_start, end, o.period))
                 .send()
                 .await
@@ -193,9 +207,9 @@ async fn run(o: Opts) {
         let next = Arc::new(AtomicU64::new(0));
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..o.concurrency {
-            let (client, auth, next, url, prefix, n) = (
+            let (client, admin, next, url, prefix, n) = (
                 client.clone(),
-                auth.clone(),
+                admin.clone(),
                 next.clone(),
                 o.url.clone(),
                 o.prefix.clone(),
@@ -210,7 +224,7 @@ async fn run(o: Opts) {
                     let s = Serial::new(&prefix, u32::try_from(i).unwrap()).unwrap();
                     let r = client
                         .post(format!("{url}/v1/admin/tokens/{}/assign", s.as_str()))
-                        .header("authorization", &auth)
+                        .header("authorization", &admin)
                         .json(&json!({ "contract_id": (2_000_000_000 + i).to_string() }))
                         .send()
                         .await

@@ -1,5 +1,7 @@
 //! The JSON API under `/v1`: provisioning and time (for the app, no credentials), validation and resync (for the
-//! bank's systems, bearer token), and the bank operations under `/v1/admin` (bearer token).
+//! bank's systems, the API token), and the bank operations under `/v1/admin` (the admin token).
+
+mod contracts;
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
@@ -34,6 +36,10 @@ pub fn router() -> Router<AppState> {
             get(admin_contract_tokens),
         )
         .route("/v1/admin/contracts/{contract}/reissue", post(admin_reissue))
+        .route(
+            "/v1/admin/contracts/{contract}/unlock-transfer",
+            post(contracts::unlock_transfer),
+        )
         .route("/v1/admin/audit", get(admin_audit))
         .route("/v1/admin/qr", post(admin_qr))
         .route("/v1/admin/status", get(admin_status))
@@ -45,18 +51,55 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Checks `Authorization: Bearer <token>` in constant time.
-fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+/// The two credentials: `DATA/api-token` lets the bank's systems validate and resync codes, nothing else;
+/// `DATA/admin-token` opens `/v1/admin` (reissue, QR codes with seeds, unlocks), nothing else. A system that only
+/// checks codes holds no power over tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Validation,
+    Admin,
+}
+
+/// Checks `Authorization: Bearer <token>` in constant time against the scope's token: 401 without a token or with
+/// an unknown one, 403 with the other scope's.
+fn authorize_scope(st: &AppState, headers: &HeaderMap, scope: Scope) -> Result<(), ApiError> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(ApiError::Unauthorized)?;
-    if bool::from(given.trim().as_bytes().ct_eq(st.api_token.as_bytes())) {
+        .ok_or(ApiError::Unauthorized)?
+        .trim()
+        .as_bytes();
+    let (mine, other) = match scope {
+        Scope::Validation => (&st.api_token, &st.admin_token),
+        Scope::Admin => (&st.admin_token, &st.api_token),
+    };
+    if bool::from(given.ct_eq(mine.as_bytes())) {
         Ok(())
+    } else if bool::from(given.ct_eq(other.as_bytes())) {
+        Err(ApiError::Forbidden {
+            message: match scope {
+                Scope::Validation => {
+                    "the admin token does not validate codes: use the API token (DATA/api-token)"
+                }
+                Scope::Admin => {
+                    "the API token only validates and resyncs codes: use the admin token (DATA/admin-token)"
+                }
+            },
+        })
     } else {
         Err(ApiError::Unauthorized)
     }
+}
+
+/// `/v1/validate` and `/v1/resync`: the API token.
+fn authorize_validation(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    authorize_scope(st, headers, Scope::Validation)
+}
+
+/// `/v1/admin/…`: the admin token.
+fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    authorize_scope(st, headers, Scope::Admin)
 }
 
 fn body<T>(j: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
@@ -127,7 +170,7 @@ async fn validate(
     headers: HeaderMap,
     req: Result<Json<ValidateReq>, JsonRejection>,
 ) -> Result<Json<crate::service::Validation>, ApiError> {
-    authorize(&st, &headers)?;
+    authorize_validation(&st, &headers)?;
     let req = body(req)?;
     let v = st
         .svc
@@ -150,7 +193,7 @@ async fn resync(
     headers: HeaderMap,
     req: Result<Json<ResyncReq>, JsonRejection>,
 ) -> Result<Json<crate::service::Validation>, ApiError> {
-    authorize(&st, &headers)?;
+    authorize_validation(&st, &headers)?;
     let req = body(req)?;
     let v = st.svc.resync(&req.serial, &req.otp1, &req.otp2, "api").await?;
     Ok(Json(v))

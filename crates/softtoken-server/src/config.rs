@@ -25,16 +25,20 @@ pub struct Args {
     /// Address to listen on. Loopback by default; port 0 picks a free port (printed on start).
     #[arg(long, default_value = "127.0.0.1:8787", global = true)]
     pub listen: SocketAddr,
-    /// Data folder: the SQLite database, the master key and the API token live here.
+    /// Data folder: the SQLite database, the master key and the API and admin tokens live here.
     #[arg(long, env = "SOFTTOKEN_SERVER_DATA", global = true)]
     pub data: Option<PathBuf>,
     /// Database URL: `sqlite:PATH` (default: DATA/softtoken.db) or `postgres://user:pass@host/db`.
     #[arg(long, env = "SOFTTOKEN_DATABASE_URL", global = true, hide_env_values = true)]
     pub database: Option<String>,
-    /// File holding the bearer token for /v1/validate and /v1/admin (default: DATA/api-token, created on first
-    /// start).
+    /// File holding the bearer token for /v1/validate and /v1/resync, and nothing else (default: DATA/api-token,
+    /// created on first start).
     #[arg(long, global = true)]
     pub api_token_file: Option<PathBuf>,
+    /// File holding the bearer token for /v1/admin, and nothing else (default: DATA/admin-token, created on first
+    /// start with mode 0600). Give it only to the bank's operators' tools.
+    #[arg(long, global = true)]
+    pub admin_token_file: Option<PathBuf>,
     /// File holding the master key that seals seeds at rest (default: DATA/master.key, created on first start).
     /// SOFTTOKEN_MASTER_KEY (base64url) overrides it.
     #[arg(long, global = true)]
@@ -57,6 +61,15 @@ pub struct Args {
     /// Consecutive wrong codes that lock a token.
     #[arg(long, default_value_t = 5, global = true)]
     pub max_failures: u32,
+    /// Consecutive wrong transfer passwords (振込用パスワード) that lock a contract's transfer password, until the
+    /// bank unlocks it (POST /v1/admin/contracts/{contract}/unlock-transfer). Counted in the database.
+    #[arg(long, default_value_t = 5, global = true, value_name = "N")]
+    pub max_transfer_failures: u32,
+    /// A reverse proxy (network or address) whose X-Forwarded-For names the client; repeat for several. Without
+    /// it the client is the TCP peer. Give exactly the proxies in front of this server: a client that could reach
+    /// the server directly from a trusted network could name any address.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", global = true, value_parser = crate::proxy::parse_trusted)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The URL the app reaches this server at (for activation QR codes). Default: http://LISTEN.
     #[arg(long, global = true)]
     pub public_url: Option<String>,
@@ -111,7 +124,10 @@ fn read_or_create(
     make: impl FnOnce() -> Zeroizing<String>,
 ) -> Result<Zeroizing<String>, ApiError> {
     match std::fs::read_to_string(path) {
-        Ok(s) => Ok(Zeroizing::new(s.trim().to_string())),
+        Ok(s) => {
+            crate::files::check_private(path, "secret")?;
+            Ok(Zeroizing::new(s.trim().to_string()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let v = make();
             ensure_parent(path)?;
@@ -150,20 +166,28 @@ pub async fn build_state_at(args: &Args, listen: SocketAddr) -> Result<AppState,
             MasterKey::from_text(&read_or_create(&path, || MasterKey::generate().to_text())?)?
         }
     });
-    let token_path = args
-        .api_token_file
-        .clone()
-        .unwrap_or_else(|| data.join("api-token"));
-    let api_token = read_or_create(&token_path, || {
-        let mut b = [0u8; 32];
-        rand::fill(&mut b);
-        Zeroizing::new(data_encoding::BASE64URL_NOPAD.encode(&b))
-    })?;
-    if api_token.len() < 16 {
-        return Err(ApiError::Internal(format!(
-            "the API token in {} is shorter than 16 characters",
-            token_path.display()
-        )));
+    let api_token = bearer_token(
+        &args
+            .api_token_file
+            .clone()
+            .unwrap_or_else(|| data.join("api-token")),
+        "API",
+    )?;
+    let admin_token = bearer_token(
+        &args
+            .admin_token_file
+            .clone()
+            .unwrap_or_else(|| data.join("admin-token")),
+        "admin",
+    )?;
+    if bool::from(subtle::ConstantTimeEq::ct_eq(
+        api_token.as_bytes(),
+        admin_token.as_bytes(),
+    )) {
+        return Err(ApiError::Internal(
+            "the API token and the admin token are the same: each must be its own (delete one file to make it anew)"
+                .into(),
+        ));
     }
     let mut settings = Settings::default();
     if let Some(i) = &args.issuer {
@@ -179,6 +203,7 @@ pub async fn build_state_at(args: &Args, listen: SocketAddr) -> Result<AppState,
         max_failures: args.max_failures.max(1),
         ..Policy::default()
     };
+    settings.max_transfer_failures = args.max_transfer_failures.max(1);
     settings.unregistered_ttl =
         (args.unregistered_days > 0).then(|| i64::from(args.unregistered_days) * 24 * 60 * 60);
     settings.public_url = match &args.public_url {
@@ -201,12 +226,30 @@ pub async fn build_state_at(args: &Args, listen: SocketAddr) -> Result<AppState,
             settings,
         }),
         api_token: Arc::new(api_token),
+        admin_token: Arc::new(admin_token),
+        trusted_proxies: Arc::new(args.trusted_proxies.clone()),
         limiter: Arc::new(crate::limiter::Limiter::default()),
     })
 }
 
 /// The first contract ID of `demo-data --load-customers`.
 pub const LOAD_CUSTOMER_BASE: u64 = 2_000_000_000;
+
+/// Reads a bearer token from `path`, or makes a new random one there (mode 0600).
+fn bearer_token(path: &std::path::Path, what: &str) -> Result<Zeroizing<String>, ApiError> {
+    let token = read_or_create(path, || {
+        let mut b = [0u8; 32];
+        rand::fill(&mut b);
+        Zeroizing::new(data_encoding::BASE64URL_NOPAD.encode(&b))
+    })?;
+    if token.len() < 16 {
+        return Err(ApiError::Internal(format!(
+            "the {what} token in {} is shorter than 16 characters",
+            path.display()
+        )));
+    }
+    Ok(token)
+}
 
 /// Creates the demo customers and `load_customers` load-test customers (idempotent).
 pub async fn demo_data(state: &AppState, load_customers: u32) -> Result<Vec<String>, ApiError> {
@@ -218,6 +261,7 @@ pub async fn demo_data(state: &AppState, load_customers: u32) -> Result<Vec<Stri
             password_hash: crate::ib::hash_password(pw)?,
             transfer_password_hash: crate::ib::hash_password(transfer)?,
             login_otp: *login_otp,
+            transfer_locked: false,
         };
         let created = state.svc.db.insert_customer(&c, crate::service::now()).await?;
         if created {
@@ -243,6 +287,7 @@ pub async fn demo_data(state: &AppState, load_customers: u32) -> Result<Vec<Stri
                 password_hash: password_hash.clone(),
                 transfer_password_hash: transfer_password_hash.clone(),
                 login_otp: false,
+                transfer_locked: false,
             })
             .collect();
         let created = state

@@ -9,6 +9,8 @@ use sqlx::{AnyPool, Row};
 
 use crate::error::ApiError;
 
+mod lockouts;
+
 /// Embedded migrations (`migrations/`), the same for both databases.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -39,6 +41,8 @@ pub struct CustomerRow {
     pub password_hash: String,
     pub transfer_password_hash: String,
     pub login_otp: bool,
+    /// Too many wrong transfer passwords: locked until the bank unlocks it (db/lockouts.rs).
+    pub transfer_locked: bool,
 }
 
 impl std::fmt::Debug for CustomerRow {
@@ -393,20 +397,29 @@ pub(crate) fn push_bucket_rows(script: &mut Script, rows: &[BucketRow]) {
     }
 }
 
-async fn insert_activation_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    e: E,
+/// A new activation code of `contract_id`, which revokes the contract's earlier unused ones: only the code the
+/// bank handed out last can provision (a reissue after a lost letter or QR leaves nothing else valid). Returns how
+/// many were revoked.
+async fn insert_activation_on(
+    conn: &mut sqlx::AnyConnection,
     code_hash: &str,
     contract_id: &str,
     expires_at: i64,
-) -> Result<(), ApiError> {
+) -> Result<u64, ApiError> {
+    let revoked = sqlx::query("DELETE FROM activation_codes WHERE contract_id = $1 AND used_at IS NULL")
+        .bind(contract_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
     sqlx::query("INSERT INTO activation_codes (code_hash, contract_id, expires_at) VALUES ($1, $2, $3)")
         .bind(code_hash)
         .bind(contract_id)
         .bind(expires_at)
-        .execute(e)
+        .execute(&mut *conn)
         .await
         .map_err(db_err)?;
-    Ok(())
+    Ok(revoked)
 }
 
 /// `INSERT` of a customer (skipped if the contract ID exists); returns the rows inserted (0 or 1).
@@ -519,6 +532,7 @@ impl Db {
                     ));
                 }
                 sqlite_file = Some(opts.get_filename().to_path_buf());
+                crate::files::private_database(opts.get_filename())?;
                 // Create the file through the SQLite driver, then use the same URL through Any.
                 let pool = sqlx::SqlitePool::connect_with(opts).await.map_err(db_err)?;
                 pool.close().await;
@@ -721,7 +735,7 @@ impl Db {
 
     pub async fn customer(&self, contract_id: &str) -> Result<Option<CustomerRow>, ApiError> {
         let row = sqlx::query(
-            "SELECT contract_id, name, password_hash, transfer_password_hash, login_otp FROM customers WHERE contract_id = $1",
+            "SELECT contract_id, name, password_hash, transfer_password_hash, login_otp, transfer_locked FROM customers WHERE contract_id = $1",
         )
         .bind(contract_id)
         .fetch_optional(&self.pool)
@@ -734,6 +748,7 @@ impl Db {
                 password_hash: r.try_get("password_hash")?,
                 transfer_password_hash: r.try_get("transfer_password_hash")?,
                 login_otp: r.try_get::<i64, _>("login_otp")? != 0,
+                transfer_locked: r.try_get::<i64, _>("transfer_locked")? != 0,
             })
         })
         .transpose()
@@ -825,9 +840,12 @@ impl Db {
             insert_audit(&mut tx, &a).await?;
             revoked.push(serial);
         }
-        insert_activation_on(&mut *tx, code_hash, contract_id, expires_at).await?;
+        let codes = insert_activation_on(&mut tx, code_hash, contract_id, expires_at).await?;
         let mut a = reissue_audit.clone();
-        a.detail = format!("revoked {}", revoked.len());
+        a.detail = format!(
+            "revoked {} tokens, {codes} unused activation codes",
+            revoked.len()
+        );
         insert_audit(&mut tx, &a).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(revoked)
@@ -842,8 +860,12 @@ impl Db {
         audit: &AuditRow,
     ) -> Result<(), ApiError> {
         let mut tx = self.writer.begin().await.map_err(db_err)?;
-        insert_activation_on(&mut *tx, code_hash, contract_id, expires_at).await?;
-        insert_audit(&mut tx, audit).await?;
+        let codes = insert_activation_on(&mut tx, code_hash, contract_id, expires_at).await?;
+        let mut audit = audit.clone();
+        if codes > 0 {
+            audit.detail = format!("revoked {codes} unused activation codes");
+        }
+        insert_audit(&mut tx, &audit).await?;
         tx.commit().await.map_err(db_err)
     }
 

@@ -14,6 +14,9 @@ pub enum ApiError {
     /// No or wrong bearer token.
     #[error("a valid bearer token is required (Authorization: Bearer …)")]
     Unauthorized,
+    /// A valid token of another scope (the API token at /v1/admin, or the admin token at /v1/validate).
+    #[error("{message}")]
+    Forbidden { message: &'static str },
     /// The thing named does not exist.
     #[error("{message}")]
     NotFound { code: &'static str, message: String },
@@ -63,6 +66,7 @@ impl ApiError {
             | ApiError::NotFound { code, .. }
             | ApiError::Conflict { code, .. } => code,
             ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden { .. } => "wrong_credential",
             ApiError::RateLimited => "rate_limited",
             ApiError::TooLarge => "body_too_large",
             ApiError::Busy(_) => "busy",
@@ -74,6 +78,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,

@@ -11,9 +11,11 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod housekeeping;
 pub mod ib;
 pub mod limiter;
+pub mod proxy;
 pub mod service;
 pub mod writer;
 
@@ -35,8 +37,13 @@ pub const MAX_BODY: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub svc: Shared,
+    /// Opens /v1/validate and /v1/resync.
     pub api_token: Arc<zeroize::Zeroizing<String>>,
+    /// Opens /v1/admin.
+    pub admin_token: Arc<zeroize::Zeroizing<String>>,
     pub limiter: Arc<limiter::Limiter>,
+    /// `--trusted-proxy`: peers whose `X-Forwarded-For` names the client (proxy.rs).
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 impl std::fmt::Debug for AppState {

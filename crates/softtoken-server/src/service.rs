@@ -50,6 +50,8 @@ pub struct Settings {
     pub public_url: String,
     /// Seconds after which a token provisioned online but never registered is deleted (`None`: never).
     pub unregistered_ttl: Option<i64>,
+    /// Consecutive wrong transfer passwords that lock a contract's transfer password.
+    pub max_transfer_failures: u32,
 }
 
 /// The default of [`Settings::unregistered_ttl`]: 7 days.
@@ -68,6 +70,7 @@ impl Default for Settings {
             policy: Policy::default(),
             public_url: "http://127.0.0.1:8787".into(),
             unregistered_ttl: Some(UNREGISTERED_TTL),
+            max_transfer_failures: 5,
         }
     }
 }

@@ -71,7 +71,7 @@ fn unregistered_tokens_and_expired_sessions_are_purged_and_nothing_else() {
         .unwrap();
         let r = reqwest::blocking::Client::new()
             .post(server.url("/v1/admin/pskc"))
-            .bearer_auth(&server.api_token)
+            .bearer_auth(&server.admin_token)
             .header("x-pskc-key", "2b7e151628aed2a6abf7158809cf4f3c")
             .body(pskc)
             .send()
@@ -136,7 +136,14 @@ fn unregistered_tokens_and_expired_sessions_are_purged_and_nothing_else() {
             "/ib/register",
             &[("contract_id", "1000000001"), ("password", "demo-pass-1")],
         );
-        let (status, html) = ib.post("/ib/register", &[("serial", &unregistered), ("otp", "123456")]);
+        let (status, html) = ib.post(
+            "/ib/register",
+            &[
+                ("serial", &unregistered),
+                ("otp", "123456"),
+                ("transfer_password", "1111"),
+            ],
+        );
         assert_eq!(status, 422, "{}", db.name());
         assert_page(&html, "もう一度取得してください");
         drop(rt);

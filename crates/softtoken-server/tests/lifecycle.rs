@@ -39,7 +39,11 @@ fn life(db: &common::TestDb) {
     let typed = format!("{}-{}-{}", &a[..4].to_lowercase(), &a[4..8], &a[8..]);
     let (status, html) = ib.post(
         "/ib/register",
-        &[("serial", &typed), ("otp", &phone.fresh_code(&a))],
+        &[
+            ("serial", &typed),
+            ("otp", &phone.fresh_code(&a)),
+            ("transfer_password", TRANSFER_PASSWORD),
+        ],
     );
     assert_eq!(status, 200, "{html}");
     assert_page(&html, "ワンタイムパスワードの利用登録が完了しました。");

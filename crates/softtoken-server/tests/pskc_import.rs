@@ -21,7 +21,7 @@ fn fixture(name: &str) -> Vec<u8> {
 fn import(server: &Server, body: Vec<u8>, key: Option<&str>) -> (u16, Value) {
     let mut req = reqwest::blocking::Client::new()
         .post(server.url("/v1/admin/pskc"))
-        .bearer_auth(&server.api_token)
+        .bearer_auth(&server.admin_token)
         .header("content-type", "application/pskc+xml")
         .body(body);
     if let Some(k) = key {
@@ -121,7 +121,14 @@ fn run(db: &TestDb) {
         &[("contract_id", "1000000003"), ("password", "demo-pass-3")],
     );
     let code = totp.code_at(softtoken_core::now()).to_string();
-    let (_, html) = ib.post("/ib/register", &[("serial", "SKTN 0000 1010"), ("otp", &code)]);
+    let (_, html) = ib.post(
+        "/ib/register",
+        &[
+            ("serial", "SKTN 0000 1010"),
+            ("otp", &code),
+            ("transfer_password", "3333"),
+        ],
+    );
     common::assert_page(&html, "ワンタイムパスワードの利用登録が完了しました。");
     assert_eq!(server.token("SKTN00001010")["contract_id"], "1000000003");
     // The same file again: every serial exists, nothing is imported twice.
@@ -186,7 +193,11 @@ fn another_vendors_serial_is_registered_and_validated_as_imported() {
         let (first, _) = current(&totp);
         let (status, html) = ib.post(
             "/ib/register",
-            &[("serial", &format!(" {FOREIGN} ")), ("otp", &first)],
+            &[
+                ("serial", &format!(" {FOREIGN} ")),
+                ("otp", &first),
+                ("transfer_password", "2222"),
+            ],
         );
         assert_eq!(status, 200, "{}: {html}", db.name());
         assert_page(&html, "ワンタイムパスワードの利用登録が完了しました。");

@@ -4,6 +4,7 @@
 //! Sessions are server-side rows keyed by an HttpOnly, SameSite=Strict cookie; every form carries the session's
 //! CSRF token; logins are rate-limited per contract ID and per client address.
 
+mod proofs;
 pub mod text;
 pub mod view;
 
@@ -108,16 +109,32 @@ async fn verify_password(pw: &str, phc: Option<&str>) -> bool {
     .unwrap_or(false)
 }
 
-/// The client's address, when the server knows it (not in in-process tests).
+/// The client's address, when the server knows it (not in in-process tests): the TCP peer, or behind a trusted
+/// proxy the client it names in `X-Forwarded-For` (proxy.rs; the port is then 0).
 #[derive(Debug)]
 pub struct ClientAddr(pub Option<SocketAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
-        ))
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0) else {
+            return Ok(ClientAddr(None));
+        };
+        if st.trusted_proxies.is_empty() {
+            return Ok(ClientAddr(Some(peer)));
+        }
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let ip = crate::proxy::client_ip(peer.ip(), &forwarded, &st.trusted_proxies);
+        Ok(ClientAddr(Some(if ip == peer.ip() {
+            peer
+        } else {
+            SocketAddr::new(ip, 0)
+        })))
     }
 }
 
@@ -291,6 +308,50 @@ async fn active_token(st: &AppState, contract: &str) -> Result<Option<TokenRow>,
         .find(|t| t.state == state::ACTIVE))
 }
 
+/// The contract's last token events (registered, exchanged, stopped, revoked by the bank), newest first, with
+/// their time in Japan (UTC+9) and the token's serial as printed.
+async fn token_events(st: &AppState, contract: &str) -> Result<Vec<(String, Key, String)>, ApiError> {
+    const SHOWN: usize = 5;
+    let rows = st
+        .svc
+        .db
+        .audit_query(
+            &crate::db::AuditFilter {
+                contract_id: Some(contract),
+                ..Default::default()
+            },
+            200,
+        )
+        .await?;
+    let jst = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    Ok(rows
+        .iter()
+        .filter(|r| r.result == "ok")
+        .filter_map(|r| {
+            let what = match r.action.as_str() {
+                "register" => Key::EventRegister,
+                "exchange" => Key::EventExchange,
+                "stop" => Key::EventStop,
+                "revoke" => Key::EventRevoke,
+                _ => return None,
+            };
+            let when = time::OffsetDateTime::from_unix_timestamp(r.at)
+                .ok()?
+                .to_offset(jst)
+                .format(&format)
+                .ok()?;
+            let serial = r
+                .serial
+                .as_deref()
+                .map(softtoken_core::serial::display_serial)
+                .unwrap_or_default();
+            Some((when, what, serial))
+        })
+        .take(SHOWN)
+        .collect())
+}
+
 async fn home(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -317,13 +378,14 @@ async fn home(
         .into_iter()
         .filter(|t| t.state == state::ACTIVE)
         .collect();
+    let events = token_events(&st, &contract).await?;
     let body = html! {
         p #welcome { (name) (t(lang, Key::Welcome)) }
         h2 { (t(lang, Key::YourTokens)) }
         @if tokens.is_empty() {
             p { (t(lang, Key::NoToken)) }
         } @else {
-            table {
+            table #tokens {
                 tr { th { (t(lang, Key::Serial)) } th { (t(lang, Key::State)) } }
                 @for tok in &tokens {
                     tr {
@@ -333,6 +395,23 @@ async fn home(
                 }
             }
         }
+        // What happened to the contract's tokens lately, so that a registration the customer did not make shows.
+        h2 { (t(lang, Key::TokenEvents)) }
+        @if events.is_empty() {
+            p { (t(lang, Key::NoTokenEvents)) }
+        } @else {
+            table #token-events {
+                tr { th { (t(lang, Key::When)) } th { (t(lang, Key::What)) } th { (t(lang, Key::Serial)) } }
+                @for (when, what, serial) in &events {
+                    tr {
+                        td { (when) }
+                        td { (t(lang, *what)) }
+                        td.serial { (serial) }
+                    }
+                }
+            }
+        }
+        p.note { (t(lang, Key::TokenEventsNote)) }
         ul.menu {
             li { a href="/ib/transfer" { (t(lang, Key::Transfer)) } }
             li { a href="/ib/login-otp" { (t(lang, Key::LoginOtpSetting)) } }
@@ -529,6 +608,11 @@ async fn form_page(
                     name: "otp",
                     label: t(lang, Key::Otp),
                 },
+                Field::Password {
+                    name: "transfer_password",
+                    label: t(lang, Key::TransferPassword),
+                    autocomplete: "off",
+                },
             ],
             Key::SubmitRegister,
         ),
@@ -577,6 +661,17 @@ async fn form_page(
     Ok(view::page(lang, &action, flow.title(), body))
 }
 
+/// The words for a client that must wait before its next login password; after `wrong`, the password was wrong
+/// too. (During the wait the password is not looked at, so nothing is said about it.)
+fn login_wait_words(lang: Lang, seconds: i64, wrong: bool) -> String {
+    let wait = t(lang, Key::ErrLoginWait).replace("{n}", &seconds.to_string());
+    match (wrong, lang) {
+        (false, _) => wait,
+        (true, Lang::Ja) => format!("{}{wait}", t(lang, Key::ErrLogin)),
+        (true, Lang::En) => format!("{} {wait}", t(lang, Key::ErrLogin)),
+    }
+}
+
 /// The message for a refused code, with how many tries are left when that is useful.
 fn refusal(st: &AppState, lang: Lang, v: &Validation) -> String {
     let key = match v.reason.unwrap_or("") {
@@ -601,54 +696,6 @@ fn refusal(st: &AppState, lang: Lang, v: &Validation) -> String {
         msg = t(lang, Key::ErrLocked).to_string();
     }
     msg
-}
-
-/// The two proofs that stopping the token and moving money need: the transfer password (振込用パスワード) and a
-/// fresh one-time password of the contract's active token. Returns the message to show when either fails
-/// (`None` when both hold); both outcomes are audited under `action`.
-async fn transfer_proofs(
-    st: &AppState,
-    lang: Lang,
-    tok: &TokenRow,
-    actor: &str,
-    action: &str,
-    transfer_password: &str,
-    otp: &str,
-) -> Result<Option<String>, ApiError> {
-    let contract = tok.contract_id.as_deref();
-    // The transfer password is short: at most 5 tries a minute per contract, or it could be guessed.
-    if !st.limiter.allow("transfer-password", contract.unwrap_or(""), 5) {
-        st.svc
-            .audit(actor, action, Some(&tok.serial), contract, "rate_limited", "")
-            .await?;
-        return Ok(Some(t(lang, Key::ErrRate).to_string()));
-    }
-    let customer = match contract {
-        Some(c) => st.svc.db.customer(c).await?,
-        None => None,
-    };
-    let ok = match customer {
-        Some(c) => verify_password(transfer_password, Some(&c.transfer_password_hash)).await,
-        None => false,
-    };
-    if !ok {
-        st.svc
-            .audit(
-                actor,
-                action,
-                Some(&tok.serial),
-                contract,
-                "bad_transfer_password",
-                "",
-            )
-            .await?;
-        return Ok(Some(t(lang, Key::ErrTransferPassword).to_string()));
-    }
-    let v = st
-        .svc
-        .validate(&tok.serial, otp, state::ACTIVE, actor, &format!("ib_{action}"))
-        .await?;
-    Ok((!v.valid).then(|| refusal(st, lang, &v)))
 }
 
 /// The step 利用登録 and 交換 share: the customer proves they hold a new, not yet registered token by its typed
@@ -749,9 +796,9 @@ async fn submit(
         // The client's address is limited first; only an identifier that could exist is counted, looked up or
         // recorded (a junk one cannot grow the limiter or reach the audit table).
         let plausible = crate::sane_id(&contract);
-        if !st.limiter.allow("login-ip", &ip, 30)
-            || (plausible && !st.limiter.allow("login-contract", &contract, 10))
-        {
+        // No limit per contract alone: it would let anyone keep a known contract ID out of its internet banking.
+        // Guesses against one contract wait per contract and client address instead (below, in the database).
+        if !st.limiter.allow("login-ip", &ip, 30) {
             let who = plausible.then_some(contract.as_str());
             st.svc
                 .audit("ib", "ib_auth", None, who, "rate_limited", flow.name())
@@ -763,6 +810,22 @@ async fn submit(
         } else {
             None
         };
+        if let Some(c) = &customer {
+            let wait = st.svc.db.login_blocked_until(&c.contract_id, &ip).await? - now();
+            if wait > 0 {
+                st.svc
+                    .audit(
+                        "ib",
+                        "ib_auth",
+                        None,
+                        Some(&c.contract_id),
+                        "login_waiting",
+                        &format!("{} from {ip}", flow.name()),
+                    )
+                    .await?;
+                return again(&mut s, login_wait_words(lang, wait, false)).await;
+            }
+        }
         // An unknown contract ID costs the same Argon2 verification as a wrong password, so the answer's timing
         // does not tell which contract IDs exist.
         let ok = match &customer {
@@ -773,11 +836,28 @@ async fn submit(
             }
         };
         if !ok {
+            // With the contract ID when it exists (so that guessing against one contract shows in its audit),
+            // and the client's address (its /64 for IPv6).
+            let known = customer.as_ref().map(|c| c.contract_id.as_str());
             st.svc
-                .audit("ib", "ib_auth", None, None, "bad_credentials", flow.name())
+                .audit(
+                    "ib",
+                    "ib_auth",
+                    None,
+                    known,
+                    "bad_credentials",
+                    &format!("{} from {ip}", flow.name()),
+                )
                 .await?;
+            if let Some(c) = known {
+                let wait = st.svc.db.login_failed(c, &ip, now()).await?;
+                if wait > 0 {
+                    return again(&mut s, login_wait_words(lang, wait, true)).await;
+                }
+            }
             return again(&mut s, t(lang, Key::ErrLogin).to_string()).await;
         }
+        st.svc.db.login_passed(&contract, &ip).await?;
         st.svc
             .audit(
                 &format!("ib:{contract}"),
@@ -856,6 +936,27 @@ async fn submit(
             Ok(resp)
         }
         (Flow::Register, "auth") => {
+            // A mistyped serial is said first: its check digit is public, and checking it spends nothing.
+            if let Err(e) = st.svc.resolve_serial(&get("serial")).await {
+                if matches!(e.code(), "bad_serial" | "serial_check_digit") {
+                    return again(&mut s, serial_error(lang, &e)).await;
+                }
+            }
+            // Binding a token needs the factor the customer already holds besides the login password: without
+            // it, a phished login password would be enough to bind the attacker's token.
+            if let Some(words) = proofs::transfer_password(
+                &st,
+                lang,
+                &contract,
+                None,
+                &actor,
+                "register",
+                &get("transfer_password"),
+            )
+            .await?
+            {
+                return again(&mut s, words).await;
+            }
             let serial =
                 match prove_new_token(&st, lang, &get("serial"), &get("otp"), &actor, "ib_register").await? {
                     Ok(serial) => serial,
@@ -881,6 +982,7 @@ async fn submit(
                 }
                 Err(e) => return Err(e),
             }
+            st.svc.db.transfer_password_passed(&contract).await?;
             st.svc
                 .audit(
                     &actor,
@@ -948,7 +1050,7 @@ async fn submit(
                 s.stage = String::new();
                 return again(&mut s, t(lang, Key::ErrNoToken).to_string()).await;
             };
-            if let Some(msg) = transfer_proofs(
+            if let Some(msg) = proofs::transfer_proofs(
                 &st,
                 lang,
                 &tok,
@@ -997,7 +1099,7 @@ async fn submit(
             if !amount_ok || get("payee").is_empty() || get("payee").chars().count() > 64 {
                 return again(&mut s, t(lang, Key::ErrAmount).to_string()).await;
             }
-            if let Some(msg) = transfer_proofs(
+            if let Some(msg) = proofs::transfer_proofs(
                 &st,
                 lang,
                 &tok,

@@ -87,6 +87,15 @@ texts! {
     Off => "利用しない", "Off";
     Save => "設定", "Save";
     Welcome => "さん、ようこそ", ", welcome";
+    TokenEvents => "トークンの操作履歴", "Token history";
+    NoTokenEvents => "まだ操作はありません。", "Nothing yet.";
+    TokenEventsNote => "身に覚えのない操作がある場合は、すぐにお取引店にご連絡ください。", "If you did not do one of these, contact your branch at once.";
+    When => "日時（日本時間）", "When (Japan time)";
+    What => "操作", "What";
+    EventRegister => "利用登録", "Registered";
+    EventExchange => "交換（新しいトークン）", "Exchanged (new token)";
+    EventStop => "利用停止", "Stopped";
+    EventRevoke => "失効（金融機関による）", "Revoked by the bank";
     YourTokens => "ご利用中のトークン", "Your tokens";
     NoToken => "ワンタイムパスワードのトークンが登録されていません。", "No one-time password token is registered.";
     Step1Intro => "契約者IDとログインパスワードを入力して「次へ」を押してください。", "Enter your contract ID and login password and press Next.";
@@ -94,7 +103,7 @@ texts! {
     State => "状態", "State";
     StateActive => "ご利用中", "In use";
     StateLocked => "ロック中（お取引店にご連絡ください）", "Locked (contact your branch)";
-    RegisterIntro => "ソフトウェアトークンに表示されているシリアル番号とワンタイムパスワードを入力して「登録」を押してください。", "Enter the serial number and the one-time password shown by the software token, then press Register.";
+    RegisterIntro => "ソフトウェアトークンに表示されているシリアル番号とワンタイムパスワード、および振込用パスワードを入力して「登録」を押してください。", "Enter the serial number and the one-time password shown by the software token, and your transfer password, then press Register.";
     ExchangeOldIntro => "現在ご利用中のトークン（古い端末）のワンタイムパスワードを入力してください。新しいトークンの登録が終わるまで、古いトークンは削除しないでください。", "Enter the one-time password of the token you use now (the old phone). Do not delete the old token until the new one is registered.";
     ExchangeNewIntro => "新しい端末のトークンのシリアル番号とワンタイムパスワードを入力してください。", "Enter the serial number and one-time password of the token on the new phone.";
     StopIntro => "ワンタイムパスワードと振込用パスワードを入力して「停止」を押してください。", "Enter a one-time password and your transfer password, then press Stop.";
@@ -107,7 +116,8 @@ texts! {
     DoneTransfer => "振込を受け付けました。", "The transfer has been accepted.";
     DoneSetting => "設定を変更しました。", "The setting has been changed.";
     ErrLogin => "契約者IDまたはログインパスワードが正しくありません。", "The contract ID or login password is wrong.";
-    ErrTransferPassword => "振込用パスワードが正しくありません。", "The transfer password is wrong.";
+    ErrProofs => "振込用パスワードまたはワンタイムパスワードが正しくありません。", "The transfer password or the one-time password is wrong.";
+    ErrTransferLocked => "振込用パスワードの誤入力が規定回数を超えたため、振込用パスワードはロックされています。お取引店にお問い合わせください。", "The transfer password is locked after too many wrong entries. Please contact your branch.";
     ErrWrongOtp => "ワンタイムパスワードが正しくありません。", "The one-time password is wrong.";
     ErrReplayed => "このワンタイムパスワードは使用済みです。次のワンタイムパスワードが表示されるまでお待ちください。", "This one-time password was already used. Wait for the next one.";
     ErrBadFormat => "ワンタイムパスワードは6桁の数字です。", "A one-time password is 6 digits.";
@@ -119,6 +129,7 @@ texts! {
     ErrNotActive => "ご利用中のトークンではありません。", "This is not your token in use.";
     ErrHasToken => "既にトークンが登録されています。機種変更の場合は「トークン交換」を行ってください。", "A token is already registered. For a new phone, use Exchange.";
     ErrNoToken => "ワンタイムパスワードのトークンが登録されていません。先に利用登録を行ってください。", "No token is registered. Register one first.";
+    ErrLoginWait => "誤りが続いたため、この端末からのログインを一時的に停止しています。{n}秒ほど待ってから、もう一度お試しください。", "After several wrong entries, logins from this device are paused: wait about {n} seconds, then try again.";
     ErrRate => "操作回数が多すぎます。1分ほど待ってから、もう一度お試しください。", "Too many attempts. Wait a minute, then try again.";
     ErrSession => "セッションの有効期限が切れました。最初からやり直してください。", "The session expired. Please start again.";
     ErrInternal => "システムエラーのため処理を完了できませんでした。お手数ですが、最初からやり直してください。", "A system error stopped the operation. Please start again.";

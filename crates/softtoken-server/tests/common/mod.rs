@@ -93,7 +93,10 @@ pub fn cli_bin() -> PathBuf {
 pub struct Server {
     child: Child,
     pub base: String,
+    /// The API token (DATA/api-token): /v1/validate and /v1/resync.
     pub api_token: String,
+    /// The admin token (DATA/admin-token): /v1/admin.
+    pub admin_token: String,
     pub data: tempfile::TempDir,
     pub db_url: String,
     pub db: TestDb,
@@ -184,14 +187,18 @@ impl Server {
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
         demo_data(data.path(), &db_url, &extra, &[]);
         let (child, base) = spawn_server(data.path(), &db_url, &extra);
-        let api_token = std::fs::read_to_string(data.path().join("api-token"))
-            .unwrap()
-            .trim()
-            .to_string();
+        let read = |name: &str| {
+            std::fs::read_to_string(data.path().join(name))
+                .unwrap()
+                .trim()
+                .to_string()
+        };
+        let (api_token, admin_token) = (read("api-token"), read("admin-token"));
         Server {
             child,
             base,
             api_token,
+            admin_token,
             data,
             db_url,
             db: db.clone(),
@@ -204,6 +211,16 @@ impl Server {
     pub fn another_instance(&self) -> Instance {
         let (child, base) = spawn_server(self.data.path(), &self.db_url, &self.extra);
         Instance { child, base }
+    }
+
+    /// Stops the server process and starts it again on the same data and database: whatever it kept in memory
+    /// is gone. Its address changes.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, base) = spawn_server(self.data.path(), &self.db_url, &self.extra);
+        self.child = child;
+        self.base = base;
     }
 
     /// `demo-data --load-customers n`: contracts 2000000000 … 2000000000+n-1.
@@ -227,11 +244,20 @@ impl Server {
             .unwrap()
     }
 
-    /// POST JSON with the bearer token; returns (status, body).
+    /// The bearer token for `path`: the admin token under /v1/admin, the API token elsewhere.
+    pub fn token_for(&self, path: &str) -> &str {
+        if path.starts_with("/v1/admin") {
+            &self.admin_token
+        } else {
+            &self.api_token
+        }
+    }
+
+    /// POST JSON with the bearer token for `path`; returns (status, body).
     pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let r = Self::client()
             .post(self.url(path))
-            .bearer_auth(&self.api_token)
+            .bearer_auth(self.token_for(path))
             .json(body)
             .send()
             .unwrap();
@@ -242,7 +268,7 @@ impl Server {
     pub fn get(&self, path: &str) -> (u16, Value) {
         let r = Self::client()
             .get(self.url(path))
-            .bearer_auth(&self.api_token)
+            .bearer_auth(self.token_for(path))
             .send()
             .unwrap();
         let status = r.status().as_u16();
@@ -292,15 +318,20 @@ impl Phone {
         }
     }
 
-    pub fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(cli_bin())
+    /// Runs the CLI on this phone's vault, whatever its outcome.
+    pub fn try_cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(cli_bin())
             .arg("--store")
             .arg(format!("file:{}", self.vault.display()))
             .args(args)
             .env("SOFTTOKEN_PASSPHRASE", "phone passphrase")
             .stdin(Stdio::null())
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = self.try_cli(args);
         assert!(
             out.status.success(),
             "softtoken {args:?}: {}",
@@ -344,19 +375,53 @@ impl Default for Phone {
 /// A browser-like internet-banking client: cookie jar, follows redirects, reads CSRF tokens from forms.
 pub struct Ib<'a> {
     pub server: &'a Server,
+    /// Where the pages are asked for: the server's address, or another instance's.
+    base: String,
     client: reqwest::blocking::Client,
     csrf: String,
 }
 
 impl<'a> Ib<'a> {
     pub fn new(server: &'a Server) -> Ib<'a> {
+        Self::at(server, &server.base)
+    }
+
+    /// A client of the instance at `base` (beside `server`, on its database).
+    pub fn at(server: &'a Server, base: &str) -> Ib<'a> {
+        Self::build(server, base, None, None)
+    }
+
+    /// A client that connects from `address` (another loopback address, 127.0.0.2 and up: another customer's
+    /// device, as the server sees it).
+    pub fn from_address(server: &'a Server, address: &str) -> Ib<'a> {
+        Self::build(server, &server.base, Some(address.parse().unwrap()), None)
+    }
+
+    /// A client whose every request says `X-Forwarded-For: address`, as a reverse proxy in front would.
+    pub fn forwarded_for(server: &'a Server, address: &str) -> Ib<'a> {
+        Self::build(server, &server.base, None, Some(address))
+    }
+
+    fn build(
+        server: &'a Server,
+        base: &str,
+        address: Option<std::net::IpAddr>,
+        forwarded_for: Option<&str>,
+    ) -> Ib<'a> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(f) = forwarded_for {
+            headers.insert("x-forwarded-for", f.parse().unwrap());
+        }
         let client = reqwest::blocking::Client::builder()
             .cookie_store(true)
             .timeout(Duration::from_secs(30))
+            .local_address(address)
+            .default_headers(headers)
             .build()
             .unwrap();
         Ib {
             server,
+            base: base.to_string(),
             client,
             csrf: String::new(),
         }
@@ -371,7 +436,7 @@ impl<'a> Ib<'a> {
 
     /// GET a page; returns (status, html).
     pub fn get(&mut self, path: &str) -> (u16, String) {
-        let r = self.client.get(self.server.url(path)).send().unwrap();
+        let r = self.client.get(format!("{}{path}", self.base)).send().unwrap();
         let status = r.status().as_u16();
         let html = r.text().unwrap();
         self.remember_csrf(&html);
@@ -385,7 +450,7 @@ impl<'a> Ib<'a> {
         let form: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let r = self
             .client
-            .post(self.server.url(path))
+            .post(format!("{}{path}", self.base))
             .form(&form)
             .send()
             .unwrap();
@@ -419,7 +484,7 @@ pub fn data_path(s: &Server) -> &Path {
 pub fn qr_token(server: &Server, contract: &str) -> (String, Totp) {
     let r = reqwest::blocking::Client::new()
         .post(server.url("/v1/admin/qr"))
-        .bearer_auth(&server.api_token)
+        .bearer_auth(&server.admin_token)
         .json(&json!({ "kind": "otpauth", "contract_id": contract }))
         .send()
         .unwrap();

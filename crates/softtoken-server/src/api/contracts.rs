@@ -1,0 +1,28 @@
+//! The bank's actions on a contract beyond its tokens: unlocking its transfer password.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::{authorize, customer_or_404};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Unlocks the contract's transfer password (locked after `--max-transfer-failures` wrong ones in a row), after the
+/// bank has confirmed the customer by its own means.
+pub(super) async fn unlock_transfer(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(contract): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    customer_or_404(&st, &contract).await?;
+    st.svc.db.unlock_transfer_password(&contract).await?;
+    st.svc
+        .audit("admin", "unlock_transfer", None, Some(&contract), "ok", "")
+        .await?;
+    Ok(Json(
+        json!({ "contract_id": contract, "transfer_password_locked": false }),
+    ))
+}

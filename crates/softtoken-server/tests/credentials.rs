@@ -1,0 +1,108 @@
+//! Two credentials with one job each (issue 16, attack 4): before, one bearer token opened both /v1/validate and
+//! /v1/admin, so a system that only checks codes could reissue (getting an activation code for any contract) or
+//! fetch an otpauth QR with a seed. Over real HTTP against the server binary, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::{data_path, databases, Server, TestDb};
+use serde_json::{json, Value};
+
+fn call(server: &Server, method: &str, path: &str, token: &str, body: Value) -> (u16, Value) {
+    let c = reqwest::blocking::Client::new();
+    let req = match method {
+        "GET" => c.get(server.url(path)),
+        _ => c.post(server.url(path)).json(&body),
+    };
+    let r = req.bearer_auth(token).send().unwrap();
+    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+}
+
+fn each_token_opens_its_own_api_only(db: &TestDb) {
+    let server = Server::start(db);
+    let (api, admin) = (server.api_token.clone(), server.admin_token.clone());
+    assert_ne!(api, admin);
+    for name in ["api-token", "admin-token"] {
+        let mode = std::fs::metadata(data_path(&server).join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{name} is readable by others: {mode:o}");
+    }
+
+    // The validating system's token, at the bank's operations: refused, and nothing happens.
+    let admin_calls: [(&str, &str, Value); 4] = [
+        ("POST", "/v1/admin/contracts/1000000001/reissue", json!({})),
+        (
+            "POST",
+            "/v1/admin/qr",
+            json!({"kind": "otpauth", "contract_id": "1000000001"}),
+        ),
+        ("GET", "/v1/admin/audit", json!(null)),
+        (
+            "POST",
+            "/v1/admin/contracts/1000000001/unlock-transfer",
+            json!({}),
+        ),
+    ];
+    for (method, path, body) in &admin_calls {
+        let (status, b) = call(&server, method, path, &api, body.clone());
+        assert_eq!(
+            (status, b["error"]["code"].as_str()),
+            (403, Some("wrong_credential")),
+            "{path}: {b}"
+        );
+    }
+    let (_, audit) = server.get("/v1/admin/audit?action=reissue");
+    assert_eq!(
+        audit["entries"].as_array().map(Vec::len),
+        Some(0),
+        "no reissue happened: {audit}"
+    );
+
+    // The operators' token at validation: refused too.
+    for (path, body) in [
+        ("/v1/validate", json!({"serial": "SKTN12345671", "otp": "123456"})),
+        (
+            "/v1/resync",
+            json!({"serial": "SKTN12345671", "otp1": "123456", "otp2": "654321"}),
+        ),
+    ] {
+        let (status, b) = call(&server, "POST", path, &admin, body);
+        assert_eq!(
+            (status, b["error"]["code"].as_str()),
+            (403, Some("wrong_credential")),
+            "{path}: {b}"
+        );
+    }
+
+    // Each at its own API.
+    let (status, b) = call(
+        &server,
+        "POST",
+        "/v1/validate",
+        &api,
+        json!({"serial": "SKTN12345671", "otp": "123456"}),
+    );
+    assert!(![401, 403].contains(&status), "{status} {b}");
+    let (status, b) = call(&server, "GET", "/v1/admin/audit", &admin, json!(null));
+    assert_eq!(status, 200, "{b}");
+    // An unknown token is a 401, as before.
+    let (status, _) = call(
+        &server,
+        "GET",
+        "/v1/admin/audit",
+        "not-a-token-at-all",
+        json!(null),
+    );
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn each_token_opens_its_own_api_only_on_every_database() {
+    for db in databases() {
+        each_token_opens_its_own_api_only(&db);
+    }
+}
