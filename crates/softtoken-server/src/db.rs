@@ -130,6 +130,17 @@ pub struct SessionRow {
     pub data: String,
     pub lang: String,
     pub expires_at: i64,
+    /// When the session started (its login), Unix seconds: it ends [`SESSION_MAX_SECONDS`] later at the latest.
+    pub started_at: i64,
+}
+
+/// The longest an internet-banking session lasts, however active (the idle limit is shorter).
+pub const SESSION_MAX_SECONDS: i64 = 2 * 60 * 60;
+
+/// What the sessions table stores for a session id: its SHA-256, so that a copy of the database opens no session.
+fn session_key(id: &str) -> String {
+    use sha2::Digest;
+    data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(id.as_bytes()))
 }
 
 impl std::fmt::Debug for SessionRow {
@@ -939,40 +950,48 @@ impl Db {
 
     pub async fn put_session(&self, s: &SessionRow) -> Result<(), ApiError> {
         sqlx::query(
-            "INSERT INTO sessions (id, contract_id, csrf, stage, data, lang, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (id) DO UPDATE SET contract_id = $2, csrf = $3, stage = $4, data = $5, lang = $6, expires_at = $7",
+            "INSERT INTO sessions (id, contract_id, csrf, stage, data, lang, expires_at, started_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (id) DO UPDATE SET contract_id = $2, csrf = $3, stage = $4, data = $5, lang = $6, \
+             expires_at = $7, started_at = $8",
         )
-        .bind(&s.id)
+        .bind(session_key(&s.id))
         .bind(&s.contract_id)
         .bind(&s.csrf)
         .bind(&s.stage)
         .bind(&s.data)
         .bind(&s.lang)
         .bind(s.expires_at)
+        .bind(s.started_at)
         .execute(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(())
     }
 
+    /// The live session `id` (the cookie's value): not idle past its expiry, and started within
+    /// [`SESSION_MAX_SECONDS`].
     pub async fn session(&self, id: &str, now: i64) -> Result<Option<SessionRow>, ApiError> {
         let row = sqlx::query(
-            "SELECT id, contract_id, csrf, stage, data, lang, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+            "SELECT contract_id, csrf, stage, data, lang, expires_at, started_at FROM sessions \
+             WHERE id = $1 AND expires_at > $2 AND started_at > $3",
         )
-        .bind(id)
+        .bind(session_key(id))
         .bind(now)
+        .bind(now - SESSION_MAX_SECONDS)
         .fetch_optional(&self.pool)
         .await
         .map_err(db_err)?;
         row.map(|r| -> Result<SessionRow, sqlx::Error> {
             Ok(SessionRow {
-                id: r.try_get("id")?,
+                id: id.to_string(),
                 contract_id: r.try_get("contract_id")?,
                 csrf: r.try_get("csrf")?,
                 stage: r.try_get("stage")?,
                 data: r.try_get("data")?,
                 lang: r.try_get("lang")?,
                 expires_at: r.try_get("expires_at")?,
+                started_at: r.try_get("started_at")?,
             })
         })
         .transpose()
@@ -981,7 +1000,7 @@ impl Db {
 
     pub async fn delete_session(&self, id: &str) -> Result<(), ApiError> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id)
+            .bind(session_key(id))
             .execute(&self.writer)
             .await
             .map_err(db_err)?;
@@ -990,12 +1009,15 @@ impl Db {
 
     /// Deletes the sessions that expired by `now`, in one statement. Returns how many.
     pub async fn purge_sessions(&self, now: i64) -> Result<u64, ApiError> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.writer)
-            .await
-            .map_err(db_err)?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR started_at <= $2")
+                .bind(now)
+                .bind(now - SESSION_MAX_SECONDS)
+                .execute(&self.writer)
+                .await
+                .map_err(db_err)?
+                .rows_affected(),
+        )
     }
 
     /// Deletes up to `limit` tokens that were provisioned online (`source = 'provision'`), are still `issued`

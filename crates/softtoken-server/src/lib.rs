@@ -54,14 +54,26 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-/// The whole HTTP application.
+/// HSTS for a year: once a browser has reached the bank over https, it never tries plain http again.
+pub const HSTS: &str = "max-age=31536000";
+
+/// The whole HTTP application. When the public URL is https (the server behind TLS), every answer carries HSTS.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let https = state.svc.settings.public_url.starts_with("https://");
+    let router = Router::new()
         .merge(api::router())
         .merge(ib::router())
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+        .with_state(state);
+    if https {
+        router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static(HSTS),
+        ))
+    } else {
+        router
+    }
 }
 
 /// A new one-time activation code: 16 characters in 4 groups, from an alphabet without look-alikes.

@@ -183,6 +183,7 @@ async fn session(st: &AppState, headers: &HeaderMap, addr: &ClientAddr) -> Resul
         data: String::new(),
         lang: "ja".into(),
         expires_at: 0,
+        started_at: now(),
     })
 }
 
@@ -868,9 +869,12 @@ async fn submit(
                 flow.name(),
             )
             .await?;
-        // A new session id after authentication (no session fixation).
+        // A new session id and CSRF token after authentication (no session fixation; a token seen before the
+        // login is worth nothing after it), and the session's fixed lifetime starts now.
         let old = s.id.clone();
         s.id = random_token();
+        s.csrf = random_token();
+        s.started_at = now();
         st.svc.db.delete_session(&old).await?;
         s.contract_id = Some(contract.clone());
         let active = active_token(&st, &contract).await?;

@@ -375,6 +375,8 @@ impl Default for Phone {
 /// A browser-like internet-banking client: cookie jar, follows redirects, reads CSRF tokens from forms.
 pub struct Ib<'a> {
     pub server: &'a Server,
+    /// The browser's cookies.
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
     /// Where the pages are asked for: the server's address, or another instance's.
     base: String,
     client: reqwest::blocking::Client,
@@ -412,8 +414,9 @@ impl<'a> Ib<'a> {
         if let Some(f) = forwarded_for {
             headers.insert("x-forwarded-for", f.parse().unwrap());
         }
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::blocking::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .timeout(Duration::from_secs(30))
             .local_address(address)
             .default_headers(headers)
@@ -421,6 +424,7 @@ impl<'a> Ib<'a> {
             .unwrap();
         Ib {
             server,
+            jar,
             base: base.to_string(),
             client,
             csrf: String::new(),
@@ -432,6 +436,28 @@ impl<'a> Ib<'a> {
             let rest = &html[i + 19..];
             self.csrf = rest[..rest.find('"').unwrap()].to_string();
         }
+    }
+
+    /// The CSRF token of the last form seen.
+    pub fn csrf(&self) -> String {
+        self.csrf.clone()
+    }
+
+    /// Sends the next forms with `csrf` (an old token, for a test that it is refused).
+    pub fn set_csrf(&mut self, csrf: &str) {
+        self.csrf = csrf.to_string();
+    }
+
+    /// The session cookie's value, if the browser holds one.
+    pub fn session_id(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().ok()?;
+        let cookies = self.jar.cookies(&url)?;
+        cookies
+            .to_str()
+            .ok()?
+            .split(';')
+            .find_map(|kv| kv.trim().strip_prefix("st_sid=").map(str::to_string))
     }
 
     /// GET a page; returns (status, html).
