@@ -20,8 +20,8 @@ use crate::settings::{self, Settings, DEFAULT_SERVICE_URL};
 /// The keychain service of the app's seeds: the CLI's, so that `softtoken --home <app folder>` can list, script
 /// or back up the app's tokens (entries are named by random token ids, so separate lists never collide).
 pub use softtoken_core::store::keychain::KEYCHAIN_SERVICE;
-/// Shortest passphrase accepted for a new vault.
-pub const MIN_PASSPHRASE: usize = 8;
+/// Shortest passphrase accepted for a new vault (the CLI's too).
+pub const MIN_PASSPHRASE: usize = softtoken_core::vault::MIN_NEW_PASSPHRASE;
 
 /// Which store holds the tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -110,7 +110,7 @@ class Phone {
 
   async cli(...args) {
     const { stdout } = await execFileP(CLI_BIN, ['--store', `file:${this.vault}`, ...args], {
-      env: { ...process.env, SOFTTOKEN_PASSPHRASE: 'x' },
+      env: { ...process.env, SOFTTOKEN_PASSPHRASE: 'phone passphrase' },
       timeout: 30_000,
     });
     return stdout;

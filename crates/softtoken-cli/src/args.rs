@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::secret::SecretArg;
+
 /// softtoken: one-time passwords (TOTP/HOTP), serial numbers, QR codes and token stores for testers and scripts.
 #[derive(Debug, Parser)]
 #[command(
@@ -73,9 +75,9 @@ pub enum Command {
         /// The token service, e.g. http://127.0.0.1:8787.
         #[arg(long, value_name = "URL")]
         server: String,
-        /// The one-time activation code the bank gave you, if any.
+        /// The one-time activation code the bank gave you, if any (`-`: read it from standard input).
         #[arg(long, value_name = "CODE")]
-        activation_code: Option<String>,
+        activation_code: Option<SecretArg>,
         /// Allow plain http:// to another machine (a test server on the LAN). Without TLS nothing proves who
         /// answers, so by default plain http is allowed only to this machine (localhost, 127.0.0.1, ::1).
         #[arg(long)]
@@ -127,12 +129,12 @@ pub enum QrCommand {
 /// A token described on the command line rather than taken from a store.
 #[derive(Debug, Args, Clone)]
 pub struct AdHoc {
-    /// A base32 secret.
+    /// A base32 secret (`-`: read it from standard input, out of `ps` and the shell's history).
     #[arg(long, value_name = "BASE32", conflicts_with = "uri")]
-    pub secret: Option<String>,
-    /// An otpauth:// URI.
+    pub secret: Option<SecretArg>,
+    /// An otpauth:// URI (`-`: read it from standard input).
     #[arg(long, value_name = "URI")]
-    pub uri: Option<String>,
+    pub uri: Option<SecretArg>,
     /// HMAC algorithm (with --secret).
     #[arg(long, value_enum, requires = "secret")]
     pub algorithm: Option<AlgorithmArg>,
@@ -164,15 +166,15 @@ pub struct CodeArgs {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// An otpauth:// URI.
+    /// An otpauth:// URI (`-`: read it from standard input, out of `ps` and the shell's history).
     #[arg(value_name = "URI", conflicts_with_all = ["qr", "secret"])]
-    pub uri: Option<String>,
+    pub uri: Option<SecretArg>,
     /// A PNG or JPEG image holding a provisioning QR code.
     #[arg(long, value_name = "FILE", conflicts_with = "secret")]
     pub qr: Option<PathBuf>,
-    /// A base32 secret (needs --issuer).
+    /// A base32 secret (needs --issuer; `-`: read it from standard input).
     #[arg(long, value_name = "BASE32", requires = "issuer")]
-    pub secret: Option<String>,
+    pub secret: Option<SecretArg>,
     /// The bank or service (with --secret).
     #[arg(long, requires = "secret")]
     pub issuer: Option<String>,

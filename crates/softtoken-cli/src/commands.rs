@@ -51,7 +51,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         } => {
             // The URL is checked before the store is opened (and its passphrase asked for).
             let base = crate::provision::service_url(&server, allow_http)?;
-            crate::provision::provision(open()?, &base, activation_code.as_deref(), json)
+            let code = activation_code
+                .map(|c| c.read("the activation code"))
+                .transpose()?;
+            crate::provision::provision(open()?, &base, code.as_ref().map(|c| c.as_str()), json)
         }
     }
 }
@@ -71,7 +74,7 @@ pub(crate) fn print_json(v: &serde_json::Value) -> Result<(), CliError> {
 /// Builds a token from `--secret …` or `--uri …`.
 fn adhoc_token(a: &AdHoc, issuer: Option<String>) -> Result<Option<Token>, CliError> {
     let new = if let Some(uri) = &a.uri {
-        NewToken::from(OtpAuthUri::parse(uri)?)
+        NewToken::from(OtpAuthUri::parse(&uri.read("the otpauth URI")?)?)
     } else if let Some(secret) = &a.secret {
         let params = Params {
             algorithm: a.algorithm.map(Into::into).unwrap_or_default(),
@@ -84,7 +87,7 @@ fn adhoc_token(a: &AdHoc, issuer: Option<String>) -> Result<Option<Token>, CliEr
             serial: None,
             kind: OtpKind::Totp { period },
             params,
-            seed: Seed::from_base32(secret)?,
+            seed: Seed::from_base32(&secret.read("the secret")?)?,
         }
     } else {
         return Ok(None);
@@ -225,7 +228,7 @@ pub(crate) fn info_json(t: &TokenInfo) -> serde_json::Value {
 
 fn add(a: AddArgs, mut store: Box<dyn softtoken_core::TokenStore>) -> Result<(), CliError> {
     let new = if let Some(uri) = &a.uri {
-        NewToken::from(OtpAuthUri::parse(uri)?)
+        NewToken::from(OtpAuthUri::parse(&uri.read("the otpauth URI")?)?)
     } else if let Some(path) = &a.qr {
         let bytes =
             std::fs::read(path).map_err(|e| CliError::Io(format!("cannot read {}: {e}", path.display())))?;
@@ -279,7 +282,7 @@ fn add(a: AddArgs, mut store: Box<dyn softtoken_core::TokenStore>) -> Result<(),
                 algorithm: a.algorithm.map(Into::into).unwrap_or_default(),
                 digits: Digits::new(a.digits.unwrap_or(6))?,
             },
-            seed: Seed::from_base32(secret)?,
+            seed: Seed::from_base32(&secret.read("the secret")?)?,
         }
     } else {
         return Err(CliError::Usage(

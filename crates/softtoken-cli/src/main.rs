@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod provision;
+mod secret;
 mod store;
 
 use std::process::ExitCode;

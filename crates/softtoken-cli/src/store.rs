@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use softtoken_core::store::file::FileStore;
 use softtoken_core::store::keychain::{KeychainStore, OsKeychain, KEYCHAIN_SERVICE};
 use softtoken_core::store::memory::MemoryStore;
-use softtoken_core::vault::KdfParams;
+use softtoken_core::vault::{KdfParams, MIN_NEW_PASSPHRASE};
 use softtoken_core::{Error, TokenStore};
 
 use crate::CliError;
@@ -71,6 +71,18 @@ pub fn open(spec: &StoreSpec, home: Option<&Path>) -> Result<Box<dyn TokenStore>
 
 /// The vault passphrase: from the environment, or typed at the terminal (twice for a new vault).
 fn passphrase(new_vault: bool) -> Result<SecretString, CliError> {
+    use secrecy::ExposeSecret;
+    let p = passphrase_given(new_vault)?;
+    if new_vault && p.expose_secret().chars().count() < MIN_NEW_PASSPHRASE {
+        return Err(CliError::Usage(format!(
+            "a new vault's passphrase must be at least {MIN_NEW_PASSPHRASE} characters (as in the app); nothing was created"
+        )));
+    }
+    Ok(p)
+}
+
+/// The passphrase from the environment or the terminal.
+fn passphrase_given(new_vault: bool) -> Result<SecretString, CliError> {
     if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
         if p.is_empty() {
             return Err(CliError::Usage(format!("{PASSPHRASE_ENV} is set but empty")));

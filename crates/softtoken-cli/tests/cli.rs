@@ -473,7 +473,7 @@ fn memory_store_starts_empty() {
 fn hotp_counter_advances_and_persists() {
     let h = tmp();
     let spec = format!("file:{}", h.path().join("v").display());
-    let env = [("SOFTTOKEN_PASSPHRASE", "pw")];
+    let env = [("SOFTTOKEN_PASSPHRASE", "a passphrase")];
     ok(
         h.path(),
         &[
@@ -555,7 +555,7 @@ fn keychain_store_life_cycle() {
 fn control_characters_are_printed_escaped() {
     let h = tmp();
     let spec = format!("file:{}", h.path().join("vault.stv").display());
-    let env = [("SOFTTOKEN_PASSPHRASE", "pw")];
+    let env = [("SOFTTOKEN_PASSPHRASE", "a passphrase")];
     let uri = format!("otpauth://totp/Evil%1B%5B2J:taro%0Dx?secret={RFC_SECRET}&issuer=Evil%1B%5B2J");
     let added = ok(h.path(), &["--store", &spec, "add", &uri], &env);
     let list = ok(h.path(), &["--store", &spec, "list"], &env);
@@ -580,4 +580,78 @@ fn control_characters_are_printed_escaped() {
     assert!(!r.err.contains('\x1b'), "{:?}", r.err);
     assert!(r.err.contains("no\\u{1b}[2Jsuch"), "{:?}", r.err);
     assert!(r.err.contains("see `softtoken list`"), "{:?}", r.err);
+}
+
+/// Runs softtoken with `input` on its standard input.
+fn with_stdin(home: &Path, args: &[&str], env: &[(&str, &str)], input: &str) -> Run {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_softtoken"));
+    cmd.args(args)
+        .env("SOFTTOKEN_HOME", home)
+        .env_remove("SOFTTOKEN_STORE")
+        .env_remove("SOFTTOKEN_PASSPHRASE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let Output {
+        stdout,
+        stderr,
+        status,
+    } = child.wait_with_output().unwrap();
+    Run {
+        out: String::from_utf8(stdout).unwrap(),
+        err: String::from_utf8(stderr).unwrap(),
+        status: status.code().unwrap_or(-1),
+    }
+}
+
+/// Secrets need not be arguments (issue 16, point 13): `-` reads them from standard input, out of `ps` and the
+/// shell's history; a new vault needs a passphrase of 8 characters at least, as in the app.
+#[test]
+fn secrets_from_standard_input_and_a_real_passphrase() {
+    let h = tmp();
+    let at = ["--at", "59"];
+    let r = with_stdin(
+        h.path(),
+        &["code", "--secret", "-", at[0], at[1], "--digits", "8"],
+        &[],
+        &format!("{RFC_SECRET}\n"),
+    );
+    assert_eq!((r.status, r.out.as_str()), (0, "94287082\n"), "{}", r.err);
+    let uri = format!("otpauth://totp/RFC:x?secret={RFC_SECRET}&digits=8");
+    let r = with_stdin(h.path(), &["code", "--uri", "-", at[0], at[1]], &[], &uri);
+    assert_eq!((r.status, r.out.as_str()), (0, "94287082\n"), "{}", r.err);
+    let r = with_stdin(h.path(), &["code", "--secret", "-"], &[], "");
+    assert_eq!(r.status, 2, "{}", r.err);
+    assert!(r.err.contains("standard input gave nothing"), "{}", r.err);
+
+    let spec = format!("file:{}", h.path().join("v").display());
+    let r = with_stdin(
+        h.path(),
+        &["--store", &spec, "add", "--secret", "-", "--issuer", "Bank"],
+        &[("SOFTTOKEN_PASSPHRASE", "short")],
+        RFC_SECRET,
+    );
+    assert_eq!(r.status, 2, "{}", r.err);
+    assert!(r.err.contains("at least 8 characters"), "{}", r.err);
+    assert!(!h.path().join("v").exists(), "no vault was created");
+    let r = with_stdin(
+        h.path(),
+        &["--store", &spec, "add", "--secret", "-", "--issuer", "Bank"],
+        &[("SOFTTOKEN_PASSPHRASE", "a passphrase")],
+        RFC_SECRET,
+    );
+    assert_eq!(r.status, 0, "{}", r.err);
+    // An existing vault opens with whatever passphrase it was made with; the minimum is for new ones.
+    assert!(ok(
+        h.path(),
+        &["--store", &spec, "list"],
+        &[("SOFTTOKEN_PASSPHRASE", "a passphrase")]
+    )
+    .contains("Bank"));
 }

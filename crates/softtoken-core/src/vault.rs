@@ -33,6 +33,10 @@ const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 
+/// The shortest passphrase the shells accept for a new vault (characters). Argon2id makes each guess slow, not a
+/// short passphrase strong.
+pub const MIN_NEW_PASSPHRASE: usize = 8;
+
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KdfParams {
