@@ -40,6 +40,10 @@ pub fn router() -> Router<AppState> {
             "/v1/admin/contracts/{contract}/unlock-transfer",
             post(contracts::unlock_transfer),
         )
+        .route(
+            "/v1/admin/contracts/{contract}/unlock-registration",
+            post(contracts::unlock_registration),
+        )
         .route("/v1/admin/audit", get(admin_audit))
         .route("/v1/admin/qr", post(admin_qr))
         .route("/v1/admin/status", get(admin_status))

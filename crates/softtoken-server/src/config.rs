@@ -262,6 +262,7 @@ pub async fn demo_data(state: &AppState, load_customers: u32) -> Result<Vec<Stri
             transfer_password_hash: crate::ib::hash_password(transfer)?,
             login_otp: *login_otp,
             transfer_locked: false,
+            register_failures: 0,
         };
         let created = state.svc.db.insert_customer(&c, crate::service::now()).await?;
         if created {
@@ -288,6 +289,7 @@ pub async fn demo_data(state: &AppState, load_customers: u32) -> Result<Vec<Stri
                 transfer_password_hash: transfer_password_hash.clone(),
                 login_otp: false,
                 transfer_locked: false,
+                register_failures: 0,
             })
             .collect();
         let created = state

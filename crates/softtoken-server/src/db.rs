@@ -9,7 +9,7 @@ use sqlx::{AnyPool, Row};
 
 use crate::error::ApiError;
 
-mod lockouts;
+pub mod lockouts;
 
 /// Embedded migrations (`migrations/`), the same for both databases.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -43,6 +43,9 @@ pub struct CustomerRow {
     pub login_otp: bool,
     /// Too many wrong transfer passwords: locked until the bank unlocks it (db/lockouts.rs).
     pub transfer_locked: bool,
+    /// Wrong proofs of a new token in a row (利用登録, 交換): at `lockouts::MAX_REGISTER_FAILURES` they wait for the
+    /// bank.
+    pub register_failures: i64,
 }
 
 impl std::fmt::Debug for CustomerRow {
@@ -746,7 +749,8 @@ impl Db {
 
     pub async fn customer(&self, contract_id: &str) -> Result<Option<CustomerRow>, ApiError> {
         let row = sqlx::query(
-            "SELECT contract_id, name, password_hash, transfer_password_hash, login_otp, transfer_locked FROM customers WHERE contract_id = $1",
+            "SELECT contract_id, name, password_hash, transfer_password_hash, login_otp, transfer_locked, register_failures \
+             FROM customers WHERE contract_id = $1",
         )
         .bind(contract_id)
         .fetch_optional(&self.pool)
@@ -760,6 +764,7 @@ impl Db {
                 transfer_password_hash: r.try_get("transfer_password_hash")?,
                 login_otp: r.try_get::<i64, _>("login_otp")? != 0,
                 transfer_locked: r.try_get::<i64, _>("transfer_locked")? != 0,
+                register_failures: r.try_get("register_failures")?,
             })
         })
         .transpose()

@@ -1,4 +1,4 @@
-//! The bank's actions on a contract beyond its tokens: unlocking its transfer password.
+//! The bank's actions on a contract beyond its tokens: unlocking its transfer password, and its registrations.
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -24,5 +24,23 @@ pub(super) async fn unlock_transfer(
         .await?;
     Ok(Json(
         json!({ "contract_id": contract, "transfer_password_locked": false }),
+    ))
+}
+
+/// Lets the contract register and exchange tokens again after `MAX_REGISTER_FAILURES` wrong proofs of a new token
+/// in a row, once the bank has talked to the customer.
+pub(super) async fn unlock_registration(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(contract): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&st, &headers)?;
+    customer_or_404(&st, &contract).await?;
+    st.svc.db.register_passed(&contract).await?;
+    st.svc
+        .audit("admin", "unlock_registration", None, Some(&contract), "ok", "")
+        .await?;
+    Ok(Json(
+        json!({ "contract_id": contract, "registration_locked": false }),
     ))
 }

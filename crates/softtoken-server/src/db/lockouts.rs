@@ -53,6 +53,38 @@ impl Db {
     }
 }
 
+/// Wrong proofs of a new token in a row after which a contract's registrations and exchanges wait for the bank.
+pub const MAX_REGISTER_FAILURES: i64 = 10;
+
+impl Db {
+    /// Counts a wrong proof of a new token by `contract_id`; returns how many in a row.
+    pub async fn register_failed(&self, contract_id: &str) -> Result<i64, ApiError> {
+        let row = sqlx::query(
+            "UPDATE customers SET register_failures = register_failures + 1 WHERE contract_id = $1 \
+             RETURNING register_failures",
+        )
+        .bind(contract_id)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(db_err)?;
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("register_failures"))
+            .transpose()
+            .map_err(db_err)?
+            .unwrap_or(0))
+    }
+
+    /// A new token proved, or the bank unlocked: the count starts again. Returns whether the contract exists.
+    pub async fn register_passed(&self, contract_id: &str) -> Result<bool, ApiError> {
+        let done = sqlx::query("UPDATE customers SET register_failures = 0 WHERE contract_id = $1")
+            .bind(contract_id)
+            .execute(&self.writer)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
 /// The wrong login password in a row, from one client address, after which that address waits.
 pub const LOGIN_FREE_FAILURES: i64 = 5;
 /// The wait after the last free failure, in seconds; it doubles after each further one.

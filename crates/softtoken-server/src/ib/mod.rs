@@ -701,37 +701,62 @@ fn refusal(st: &AppState, lang: Lang, v: &Validation) -> String {
 
 /// The step 利用登録 and 交換 share: the customer proves they hold a new, not yet registered token by its typed
 /// serial and a current code. Returns the stored serial (see `Service::resolve_serial`: a token the bank imported
-/// from another vendor keeps that vendor's serial), or the message to show.
+/// from another vendor keeps that vendor's serial), or the words to show.
+///
+/// An unknown serial, a taken one and a wrong code get the same words, so that nobody learns which serials exist
+/// or belong to someone; and a wrong code does not count toward locking the token (it is nobody's yet, and the one
+/// typing may not be its owner: the writer counts failures only for active tokens). Instead the contract that
+/// types it counts its failures (db/lockouts.rs): at `MAX_REGISTER_FAILURES` in a row its registrations and
+/// exchanges wait for the bank, which bounds the guessing of someone else's unregistered token's code.
 async fn prove_new_token(
     st: &AppState,
     lang: Lang,
+    contract: &str,
     typed_serial: &str,
     otp: &str,
     actor: &str,
     action: &str,
 ) -> Result<Result<String, String>, ApiError> {
+    use crate::db::lockouts::MAX_REGISTER_FAILURES;
+    let locked = || async {
+        st.svc
+            .audit(actor, action, None, Some(contract), "registration_locked", "")
+            .await
+            .map(|()| Err(t(lang, Key::ErrRegisterLocked).to_string()))
+    };
+    if st
+        .svc
+        .db
+        .customer(contract)
+        .await?
+        .is_some_and(|c| c.register_failures >= MAX_REGISTER_FAILURES)
+    {
+        return locked().await;
+    }
     let serial = match st.svc.resolve_serial(typed_serial).await {
         Ok(serial) => serial,
+        // A typo the check digit catches is the customer's own: said as such, and not counted.
         Err(e) if matches!(e.code(), "bad_serial" | "serial_check_digit") => {
             return Ok(Err(serial_error(lang, &e)))
         }
         Err(e) => return Err(e),
     };
-    let v = match st
+    let proved = match st
         .svc
         .validate(serial.as_str(), otp, state::ISSUED, actor, action)
         .await
     {
-        Err(e) if e.code() == "unknown_serial" => return Ok(Err(t(lang, Key::ErrUnknownSerial).to_string())),
-        other => other?,
+        Err(e) if e.code() == "unknown_serial" => false,
+        other => other?.valid,
     };
-    if v.valid {
-        Ok(Ok(serial))
-    } else if v.reason == Some("not_active") {
-        Ok(Err(t(lang, Key::ErrSerialTaken).to_string()))
-    } else {
-        Ok(Err(refusal(st, lang, &v)))
+    if proved {
+        st.svc.db.register_passed(contract).await?;
+        return Ok(Ok(serial));
     }
+    if st.svc.db.register_failed(contract).await? >= MAX_REGISTER_FAILURES {
+        return locked().await;
+    }
+    Ok(Err(t(lang, Key::ErrNewTokenRefused).to_string()))
 }
 
 fn serial_error(lang: Lang, e: &ApiError) -> String {
@@ -961,11 +986,20 @@ async fn submit(
             {
                 return again(&mut s, words).await;
             }
-            let serial =
-                match prove_new_token(&st, lang, &get("serial"), &get("otp"), &actor, "ib_register").await? {
-                    Ok(serial) => serial,
-                    Err(msg) => return again(&mut s, msg).await,
-                };
+            let serial = match prove_new_token(
+                &st,
+                lang,
+                &contract,
+                &get("serial"),
+                &get("otp"),
+                &actor,
+                "ib_register",
+            )
+            .await?
+            {
+                Ok(serial) => serial,
+                Err(msg) => return again(&mut s, msg).await,
+            };
             // The database allows a contract one active token: a registration racing another one loses here.
             match st
                 .svc
@@ -1018,13 +1052,20 @@ async fn submit(
             render(&st, &mut s, StatusCode::OK, html).await
         }
         (Flow::Exchange, "old") => {
-            let serial =
-                match prove_new_token(&st, lang, &get("serial"), &get("otp"), &actor, "ib_exchange_new")
-                    .await?
-                {
-                    Ok(serial) => serial,
-                    Err(msg) => return again(&mut s, msg).await,
-                };
+            let serial = match prove_new_token(
+                &st,
+                lang,
+                &contract,
+                &get("serial"),
+                &get("otp"),
+                &actor,
+                "ib_exchange_new",
+            )
+            .await?
+            {
+                Ok(serial) => serial,
+                Err(msg) => return again(&mut s, msg).await,
+            };
             let old = s.data.clone();
             if !st
                 .svc

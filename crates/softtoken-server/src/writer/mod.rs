@@ -315,7 +315,12 @@ fn plan(
                     }
                     Err(_) => results[i] = Some(Err(ApiError::Internal("step out of range".into()))),
                 },
-                Decision::Reject { reason, .. } if reason.counts() => {
+                // A token that is nobody's yet (利用登録 and 交換 prove one) does not count failures: the one typing
+                // may not be its owner, and must not be able to lock it (the typing contract counts them instead,
+                // src/ib/mod.rs `prove_new_token`).
+                Decision::Reject { reason, .. }
+                    if reason.counts() && c.required_state != crate::db::state::ISSUED =>
+                {
                     let was_locked = row.locked;
                     row.fail_count += 1;
                     row.locked = was_locked || row.fail_count >= max;
