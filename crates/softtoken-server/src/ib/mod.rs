@@ -5,6 +5,8 @@
 //! CSRF token; logins are rate-limited per contract ID and per client address.
 
 mod proofs;
+#[cfg(test)]
+mod tests;
 pub mod text;
 pub mod view;
 
@@ -95,18 +97,50 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("softtoken-no-such-contract").unwrap_or_default())
 }
 
+/// How long a request waits for an Argon2 slot before the server answers 503 `busy` (nothing was done; try again).
+const ARGON2_QUEUE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The Argon2 verifications that may run at once: twice the cores. Each takes 19 MiB and tens of milliseconds of
+/// a core; more at once would only wait inside the OS while holding their memory (tokio's blocking pool alone
+/// would allow 512, about 10 GiB).
+fn argon2_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(2 * cores)
+    })
+}
+
 /// Whether `pw` matches the Argon2id PHC string (`None`: a dummy hash, for an unknown contract ID, so that the
 /// answer takes as long). Argon2 is made to be slow (tens of milliseconds of CPU), so it runs on tokio's blocking
-/// pool, not on the threads that serve every other request.
-async fn verify_password(pw: &str, phc: Option<&str>) -> bool {
+/// pool, not on the threads that serve every other request, and at most [`argon2_slots`] at once.
+///
+/// # Errors
+/// [`ApiError::Busy`] when no slot frees up within [`ARGON2_QUEUE`].
+async fn verify_password(pw: &str, phc: Option<&str>) -> Result<bool, ApiError> {
+    verify_in(argon2_slots(), ARGON2_QUEUE, pw, phc).await
+}
+
+async fn verify_in(
+    slots: &tokio::sync::Semaphore,
+    queue: std::time::Duration,
+    pw: &str,
+    phc: Option<&str>,
+) -> Result<bool, ApiError> {
+    let permit = tokio::time::timeout(queue, slots.acquire())
+        .await
+        .map_err(|_| ApiError::Busy("every password check is taken: try again in a moment".into()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let pw = zeroize::Zeroizing::new(pw.to_string());
     let phc = phc.map(str::to_string);
-    tokio::task::spawn_blocking(move || {
+    let ok = tokio::task::spawn_blocking(move || {
         let phc = phc.as_deref().unwrap_or_else(|| dummy_hash());
         PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false);
+    drop(permit);
+    Ok(ok)
 }
 
 /// The client's address, when the server knows it (not in in-process tests): the TCP peer, or behind a trusted
@@ -855,9 +889,9 @@ async fn submit(
         // An unknown contract ID costs the same Argon2 verification as a wrong password, so the answer's timing
         // does not tell which contract IDs exist.
         let ok = match &customer {
-            Some(c) => verify_password(&get("password"), Some(&c.password_hash)).await,
+            Some(c) => verify_password(&get("password"), Some(&c.password_hash)).await?,
             None => {
-                verify_password(&get("password"), None).await;
+                verify_password(&get("password"), None).await?;
                 false
             }
         };

@@ -28,7 +28,7 @@ pub(super) async fn transfer_password(
         return Ok(Some(t(lang, Key::ErrTransferLocked).to_string()));
     }
     let hash = customer.as_ref().map(|c| c.transfer_password_hash.as_str());
-    if verify_password(password, hash).await {
+    if verify_password(password, hash).await? {
         return Ok(None);
     }
     let locked = st
