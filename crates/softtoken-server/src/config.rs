@@ -364,14 +364,11 @@ pub fn main_with_args(args: Args) -> ExitCode {
                     let _ = out.flush();
                 }
                 crate::housekeeping::spawn(state.svc.clone());
-                let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
                 let shutdown = async {
                     let _ = tokio::signal::ctrl_c().await;
                 };
-                match axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => fail(&format!("server error: {e}")),
-                }
+                crate::serve::run(listener, crate::app(state), shutdown).await;
+                ExitCode::SUCCESS
             }
         }
     })

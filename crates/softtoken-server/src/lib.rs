@@ -16,6 +16,7 @@ pub mod housekeeping;
 pub mod ib;
 pub mod limiter;
 pub mod proxy;
+pub mod serve;
 pub mod service;
 pub mod writer;
 
@@ -65,6 +66,9 @@ pub fn app(state: AppState) -> Router {
         .merge(ib::router())
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            serve::BODY_TIMEOUT,
+        ))
         .with_state(state);
     if https {
         router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
