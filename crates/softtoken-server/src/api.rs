@@ -128,12 +128,19 @@ async fn provision(
     let req = body(req)?;
     provisioning::check_request(&req)?;
     // Anyone may provision (the token is useless until its serial is registered with a login), so the rate is
-    // limited per client address and overall, and unregistered tokens expire (see crate::housekeeping).
+    // limited per client address and overall, and unregistered tokens expire (see crate::housekeeping). Requests
+    // with an activation code have budgets of their own: a flood of anonymous ones cannot keep a customer whom
+    // the bank gave a code from getting their token.
+    let bucket = if req.activation_code.is_some() {
+        "provision-activation"
+    } else {
+        "provision"
+    };
     if !st.limiter.allow(
-        "provision",
+        bucket,
         &crate::limiter::client_key(addr.0),
         PROVISIONS_PER_MINUTE_PER_CLIENT,
-    ) || !st.limiter.allow("provision", "*", PROVISIONS_PER_MINUTE)
+    ) || !st.limiter.allow(bucket, "*", PROVISIONS_PER_MINUTE)
     {
         return Err(ApiError::RateLimited);
     }

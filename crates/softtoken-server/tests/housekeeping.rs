@@ -8,7 +8,7 @@
 mod common;
 
 use clap::Parser;
-use common::{assert_page, databases, qr_token, Ib, Phone, Server};
+use common::{assert_page, databases, qr_token, Ib, Phone, Server, TestDb};
 use serde_json::Value;
 use softtoken_core::provisioning::ClientHandshake;
 use softtoken_server::housekeeping::{pass, Purged};
@@ -186,4 +186,46 @@ fn provisioning_is_limited_per_client_and_a_refusal_stores_nothing() {
             db.name()
         );
     }
+}
+
+/// A flood of anonymous provisionings (from many addresses, here named by a trusted proxy) uses up the anonymous
+/// budget only: a customer with the bank's activation code still gets their token (issue 16, point 7).
+#[test]
+fn anonymous_provisioning_cannot_use_up_the_activation_budget() {
+    let server = Server::start_with(&TestDb::Sqlite, &["--trusted-proxy", "127.0.0.1/32"]);
+    let client = reqwest::blocking::Client::new();
+    let provision = |from: &str, code: Option<&str>| {
+        let (_, req) = ClientHandshake::start(code).unwrap();
+        client
+            .post(server.url("/v1/provision"))
+            .header("x-forwarded-for", from)
+            .json(&req)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let mut refused_at = None;
+    for i in 0..(softtoken_server::api::PROVISIONS_PER_MINUTE + 20) {
+        // 20 a minute per address: a new address every 10 requests.
+        let from = format!("198.51.{}.{}", i / 2500, (i / 10) % 250);
+        if provision(&from, None) == 429 {
+            refused_at = Some(i);
+            break;
+        }
+    }
+    assert!(refused_at.is_some(), "the anonymous budget was never used up");
+    assert_eq!(
+        provision("203.0.113.50", None),
+        429,
+        "a new address: the global anonymous budget is spent"
+    );
+    let (status, body) = server.post("/v1/admin/contracts/1000000003/reissue", &serde_json::json!({}));
+    assert_eq!(status, 200, "{body}");
+    let code = body["activation_code"].as_str().unwrap();
+    assert_eq!(
+        provision("203.0.113.51", Some(code)),
+        200,
+        "the customer with a code got their token"
+    );
 }
