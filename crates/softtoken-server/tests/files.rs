@@ -15,15 +15,21 @@ fn mode(p: &std::path::Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
-/// Runs the server on `data` and returns its exit status and standard error, or panics if it is still running
-/// after 30 s (it started instead of refusing).
-fn start_refused(data: &std::path::Path) -> (bool, String) {
-    let mut child = Command::new(server_bin())
-        .arg("--data")
+/// The server binary on `data`, on a free loopback port, with the master key from its file.
+fn server_on(data: &std::path::Path) -> Command {
+    let mut cmd = Command::new(server_bin());
+    cmd.arg("--data")
         .arg(data)
         .args(["--listen", "127.0.0.1:0"])
         .env("SOFTTOKEN_LOG", "warn")
-        .env_remove("SOFTTOKEN_MASTER_KEY")
+        .env_remove("SOFTTOKEN_MASTER_KEY");
+    cmd
+}
+
+/// Runs the server on `data` and returns its exit status and standard error, or panics if it is still running
+/// after 30 s (it started instead of refusing).
+fn start_refused(data: &std::path::Path) -> (bool, String) {
+    let mut child = server_on(data)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -87,12 +93,7 @@ fn database_files_are_private_and_readable_secrets_stop_the_start() {
 
 /// Starts the server on `data` until it listens (then stops it): `(true, "")`; or its refusal.
 fn start_refused_or_started(data: &std::path::Path) -> (bool, String) {
-    let mut child = Command::new(server_bin())
-        .arg("--data")
-        .arg(data)
-        .args(["--listen", "127.0.0.1:0"])
-        .env("SOFTTOKEN_LOG", "warn")
-        .env_remove("SOFTTOKEN_MASTER_KEY")
+    let mut child = server_on(data)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
