@@ -12,8 +12,9 @@ use softtoken_core::store::atomic::{ensure_parent, write_atomic};
 use softtoken_core::validation::Policy;
 use zeroize::Zeroizing;
 
-use crate::db::{CustomerRow, Db};
+use crate::db::Db;
 use crate::error::ApiError;
+use crate::model::CustomerRow;
 use crate::service::{Service, Settings};
 use crate::AppState;
 
@@ -218,9 +219,15 @@ pub async fn build_state_at(args: &Args, listen: SocketAddr) -> Result<AppState,
             format!("http://{listen}")
         }
     };
+    let csrf_key = Arc::new(crate::ib::session::csrf_key(&master));
     Ok(AppState {
+        csrf_key,
         svc: Arc::new(Service {
-            writer: crate::writer::Writer::start(db.writer_target(), master.clone(), settings.policy)?,
+            writer: crate::writer::Writer::start(
+                crate::writer::Target::of(&db),
+                master.clone(),
+                settings.policy,
+            )?,
             db,
             master,
             settings,
@@ -264,7 +271,7 @@ pub async fn demo_data(state: &AppState, load_customers: u32) -> Result<Vec<Stri
             transfer_locked: false,
             register_failures: 0,
         };
-        let created = state.svc.db.insert_customer(&c, crate::service::now()).await?;
+        let created = state.svc.db.insert_customer(&c, crate::model::now()).await?;
         if created {
             state
                 .svc
@@ -292,11 +299,7 @@ pub async fn demo_data(state: &AppState, load_customers: u32) -> Result<Vec<Stri
                 register_failures: 0,
             })
             .collect();
-        let created = state
-            .svc
-            .db
-            .insert_customers(&rows, crate::service::now())
-            .await?;
+        let created = state.svc.db.insert_customers(&rows, crate::model::now()).await?;
         lines.push(format!(
             "{LOAD_CUSTOMER_BASE}..{}\t{load_customers} load-test customers ({created} new)\tlogin password: load-pass\ttransfer password: 0000\tlogin OTP: off",
             LOAD_CUSTOMER_BASE + u64::from(load_customers) - 1

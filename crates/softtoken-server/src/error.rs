@@ -6,6 +6,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::db::DbError;
+use crate::files::FileError;
+use crate::service::ServiceError;
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// The request is malformed (JSON, types, sizes, formats).
@@ -102,6 +106,38 @@ impl From<softtoken_core::Error> for ApiError {
     }
 }
 
+/// The database's errors at the HTTP edge: the one-active-token rule is a 409, an unknown serial a 404, a
+/// transaction that kept meeting others a 503 `busy`; anything else is internal.
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::HasActiveToken => ApiError::conflict("has_active_token", e.to_string()),
+            DbError::UnknownSerial => ApiError::not_found("unknown_serial", e.to_string()),
+            DbError::Busy(msg) => ApiError::Busy(msg),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// The service's errors at the HTTP edge.
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Db(d) => d.into(),
+            ServiceError::Core(c) => c.into(),
+            ServiceError::ActivationCodeInvalid => ApiError::bad("activation_code_invalid", e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A file the server cannot use stops it at start, with the message saying what to do.
+impl From<FileError> for ApiError {
+    fn from(e: FileError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // The details of an internal failure (a database message, a path) go to the log only: the client learns
@@ -147,4 +183,13 @@ pub fn json_rejection(r: axum::extract::rejection::JsonRejection) -> ApiError {
         J::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
         other => ApiError::bad("bad_request", other.body_text()),
     }
+}
+
+/// 404 for everything else, in the same error shape.
+pub async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": { "code": "not_found", "message": "no such endpoint" } })),
+    )
+        .into_response()
 }

@@ -4,33 +4,50 @@
 
 use std::path::Path;
 
-use crate::error::ApiError;
+/// A file the server cannot use as it is. The message says what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// A secret file that group or others may read.
+    #[error("the {what} in {path} can be read by other users (mode {mode:o}): run `chmod 600 {path}` and start again")]
+    Readable { what: String, path: String, mode: u32 },
+    /// The file's metadata cannot be read, or the file cannot be created or narrowed to 0600.
+    #[error("cannot {doing} {path}: {source}")]
+    Io {
+        doing: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+}
 
 /// Refuses a secret file that group or others may read: `what` names it in the message.
 ///
 /// # Errors
-/// [`ApiError::Internal`] with the `chmod` to run.
+/// [`FileError::Readable`] with the `chmod` to run.
 #[cfg(unix)]
-pub fn check_private(path: &Path, what: &str) -> Result<(), ApiError> {
+pub fn check_private(path: &Path, what: &str) -> Result<(), FileError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path)
-        .map_err(|e| ApiError::Internal(format!("cannot read {}: {e}", path.display())))?
+        .map_err(|source| FileError::Io {
+            doing: "read",
+            path: path.display().to_string(),
+            source,
+        })?
         .permissions()
         .mode();
     if mode & 0o077 != 0 {
-        return Err(ApiError::Internal(format!(
-            "the {what} in {} can be read by other users (mode {:o}): run `chmod 600 {}` and start again",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        )));
+        return Err(FileError::Readable {
+            what: what.to_string(),
+            path: path.display().to_string(),
+            mode: mode & 0o777,
+        });
     }
     Ok(())
 }
 
 /// On other systems the folder's access rules apply.
 #[cfg(not(unix))]
-pub fn check_private(_path: &Path, _what: &str) -> Result<(), ApiError> {
+pub fn check_private(_path: &Path, _what: &str) -> Result<(), FileError> {
     Ok(())
 }
 
@@ -38,12 +55,15 @@ pub fn check_private(_path: &Path, _what: &str) -> Result<(), ApiError> {
 /// database file's mode), and narrows an existing database, WAL and shared-memory file to 0600.
 ///
 /// # Errors
-/// [`ApiError::Internal`] when a file cannot be created or its mode set.
+/// [`FileError::Io`] when a file cannot be created or its mode set.
 #[cfg(unix)]
-pub fn private_database(db: &Path) -> Result<(), ApiError> {
+pub fn private_database(db: &Path) -> Result<(), FileError> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let fail =
-        |p: &Path, e: std::io::Error| ApiError::Internal(format!("cannot make {} private: {e}", p.display()));
+    let fail = |p: &Path, source: std::io::Error| FileError::Io {
+        doing: "make private",
+        path: p.display().to_string(),
+        source,
+    };
     if !db.exists() {
         std::fs::OpenOptions::new()
             .write(true)
@@ -69,6 +89,6 @@ pub fn private_database(db: &Path) -> Result<(), ApiError> {
 
 /// On other systems the folder's access rules apply.
 #[cfg(not(unix))]
-pub fn private_database(_db: &Path) -> Result<(), ApiError> {
+pub fn private_database(_db: &Path) -> Result<(), FileError> {
     Ok(())
 }

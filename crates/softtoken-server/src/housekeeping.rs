@@ -8,9 +8,10 @@
 
 use std::time::Duration;
 
-use crate::db::AuditRow;
 use crate::error::ApiError;
-use crate::service::{audit_id, now, Service, Shared};
+use crate::model::AuditRow;
+use crate::model::{audit_id, now};
+use crate::service::{Service, Shared};
 
 /// How often a pass runs.
 pub const EVERY: Duration = Duration::from_secs(10 * 60);

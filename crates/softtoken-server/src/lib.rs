@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod files;
 pub mod housekeeping;
 pub mod ib;
 pub mod limiter;
+pub mod model;
 pub mod proxy;
 pub mod serve;
 pub mod service;
@@ -45,6 +47,8 @@ pub struct AppState {
     pub limiter: Arc<limiter::Limiter>,
     /// `--trusted-proxy`: peers whose `X-Forwarded-For` names the client (proxy.rs).
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// The key of the CSRF tokens of visitors who have no stored session (ib/session.rs).
+    pub csrf_key: Arc<zeroize::Zeroizing<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -64,7 +68,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(api::router())
         .merge(ib::router())
-        .fallback(api::not_found)
+        .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             serve::BODY_TIMEOUT,

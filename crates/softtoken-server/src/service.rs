@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
 use softtoken_core::sealed::MasterKey;
 use softtoken_core::validation::Policy;
 use softtoken_core::{Algorithm, Digits, Params, Period, Seed, Serial};
 
-use crate::db::{state, AuditRow, Db, Inserted, TokenRow};
-use crate::error::ApiError;
+use crate::db::{Db, DbError, Inserted};
+use crate::model::{audit_id, now, AuditRow, TokenRow, TokenState, Validation};
 use crate::writer::{Check, Kind};
 
 /// Whom a new token belongs to.
@@ -95,83 +94,22 @@ impl std::fmt::Debug for Service {
 
 pub type Shared = Arc<Service>;
 
-/// Unix seconds as the database stores them.
-pub fn now() -> i64 {
-    i64::try_from(softtoken_core::now()).unwrap_or(i64::MAX)
-}
-
-/// Time-ordered unique id for audit rows: microseconds since the epoch, then random bits.
-pub fn audit_id() -> String {
-    let micros = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros())
-        .unwrap_or(0);
-    format!("{micros:016x}{:016x}", rand::random::<u64>())
-}
-
-/// The outcome of a validation, as the API reports it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Validation {
-    pub valid: bool,
-    pub serial: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drift: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fail_count: Option<i64>,
-    pub locked: bool,
-}
-
-/// Stable reason codes beyond the core's: the token is unknown or in the wrong state.
-pub mod reason {
-    pub const UNKNOWN_SERIAL: &str = "unknown_serial";
-    pub const NOT_ACTIVE: &str = "not_active";
-}
-
-fn message_for(reason: &str) -> &'static str {
-    match reason {
-        "locked" => "the token is locked after too many wrong codes; the bank must unlock it",
-        "replayed" => "this code was already used; wait for the next code",
-        "wrong_otp" => "the code is wrong",
-        "bad_format" => "a code is 6 digits",
-        "unknown_serial" => "no token has this serial number",
-        "not_active" => "the token is not registered, or was stopped, replaced or revoked",
-        _ => "refused",
-    }
-}
-
-impl Validation {
-    pub(crate) fn accepted(serial: &str, drift: i64) -> Validation {
-        Validation {
-            valid: true,
-            serial: serial.to_string(),
-            reason: None,
-            message: None,
-            drift: Some(drift),
-            fail_count: Some(0),
-            locked: false,
-        }
-    }
-
-    pub(crate) fn refused(
-        serial: &str,
-        reason: &'static str,
-        fail_count: Option<i64>,
-        locked: bool,
-    ) -> Validation {
-        Validation {
-            valid: false,
-            serial: serial.to_string(),
-            reason: Some(reason),
-            message: Some(message_for(reason)),
-            drift: None,
-            fail_count,
-            locked,
-        }
-    }
+/// What the service could not do. The HTTP edge (`error.rs`) turns each into its status and code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// The database refused or failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The core refused what was given (a serial, a provisioning request) or could not seal or encode.
+    #[error(transparent)]
+    Core(#[from] softtoken_core::Error),
+    /// The activation code is wrong, used or expired: nothing was stored.
+    #[error("the activation code is wrong, used or expired: ask the bank for a new one")]
+    ActivationCodeInvalid,
+    /// Twenty random serials in a row were taken: the serial space of the prefix is nearly full.
+    #[error("could not find a free serial number after 20 tries")]
+    NoFreeSerial,
 }
 
 impl Service {
@@ -183,7 +121,7 @@ impl Service {
         contract_id: Option<&str>,
         result: &str,
         detail: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), DbError> {
         self.db
             .audit(&AuditRow {
                 id: audit_id(),
@@ -209,22 +147,22 @@ impl Service {
         source: &str,
         actor: &str,
         action: &str,
-        make: impl Fn(&Serial, &Seed) -> Result<T, ApiError>,
-    ) -> Result<(T, Option<String>), ApiError> {
+        make: impl Fn(&Serial, &Seed) -> Result<T, softtoken_core::Error>,
+    ) -> Result<(T, Option<String>), ServiceError> {
         let seed = Seed::generate(20)?;
         for _ in 0..20 {
             let serial = Serial::random(&self.settings.serial_prefix)?;
             let out = make(&serial, &seed)?;
             let t = now();
             let (token_state, contract_id, activation, detail) = match bind {
-                Bind::Unbound => (state::ISSUED, None, None, "issued"),
-                Bind::Contract(c) => (state::ACTIVE, Some(c.to_string()), None, ""),
-                Bind::Activation(h) => (state::ISSUED, None, Some(h), "activated"),
+                Bind::Unbound => (TokenState::Issued, None, None, "issued"),
+                Bind::Contract(c) => (TokenState::Active, Some(c.to_string()), None, ""),
+                Bind::Activation(h) => (TokenState::Issued, None, Some(h), "activated"),
             };
             let row = TokenRow {
                 serial: serial.as_str().to_string(),
                 contract_id: contract_id.clone(),
-                state: token_state.to_string(),
+                state: token_state,
                 seed_sealed: self.master.seal(serial.as_str(), &seed)?,
                 algorithm: self.settings.params.algorithm.as_str().to_string(),
                 digits: i64::from(self.settings.params.digits.get()),
@@ -252,16 +190,11 @@ impl Service {
                 Inserted::SerialTaken => continue,
                 Inserted::CodeUnusable => {
                     tracing::info!("provisioning with an unusable activation code");
-                    return Err(ApiError::bad(
-                        "activation_code_invalid",
-                        "the activation code is wrong, used or expired: ask the bank for a new one",
-                    ));
+                    return Err(ServiceError::ActivationCodeInvalid);
                 }
             }
         }
-        Err(ApiError::Internal(
-            "could not find a free serial number after 20 tries".into(),
-        ))
+        Err(ServiceError::NoFreeSerial)
     }
 
     /// Checks `otp` for the token `typed_serial`, which must be in `required_state`. The decision and its
@@ -271,10 +204,10 @@ impl Service {
         &self,
         typed_serial: &str,
         otp: &str,
-        required_state: &str,
+        required_state: TokenState,
         actor: &str,
         action: &str,
-    ) -> Result<Validation, ApiError> {
+    ) -> Result<Validation, ServiceError> {
         self.check(
             typed_serial,
             Kind::Otp(otp.to_string()),
@@ -292,11 +225,11 @@ impl Service {
         otp1: &str,
         otp2: &str,
         actor: &str,
-    ) -> Result<Validation, ApiError> {
+    ) -> Result<Validation, ServiceError> {
         self.check(
             typed_serial,
             Kind::Resync(otp1.to_string(), otp2.to_string()),
-            state::ACTIVE,
+            TokenState::Active,
             actor,
             "resync",
         )
@@ -309,7 +242,7 @@ impl Service {
     ///
     /// # Errors
     /// The serial's own error (`serial_check_digit`: a typo; `bad_serial`: not a serial) when neither matches.
-    pub async fn resolve_serial(&self, typed: &str) -> Result<String, ApiError> {
+    pub async fn resolve_serial(&self, typed: &str) -> Result<String, ServiceError> {
         match Serial::parse(typed) {
             Ok(s) => Ok(s.as_str().to_string()),
             Err(e) => {
@@ -327,19 +260,20 @@ impl Service {
         &self,
         typed_serial: &str,
         kind: Kind,
-        required_state: &str,
+        required_state: TokenState,
         actor: &str,
         action: &str,
-    ) -> Result<Validation, ApiError> {
+    ) -> Result<Validation, ServiceError> {
         let serial = self.resolve_serial(typed_serial).await?;
-        self.writer
+        Ok(self
+            .writer
             .check(Check {
                 serial,
-                required_state: required_state.to_string(),
+                required_state,
                 kind,
                 actor: actor.to_string(),
                 action: action.to_string(),
             })
-            .await
+            .await?)
     }
 }

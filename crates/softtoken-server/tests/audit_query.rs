@@ -8,7 +8,8 @@
 mod common;
 
 use common::{databases, fresh_pg_database, TestDb};
-use softtoken_server::db::{audit_bucket, audit_sql, AuditFilter, AuditRow, Db};
+use softtoken_server::db::{audit_bucket, audit_sql, AuditFilter, Db};
+use softtoken_server::model::AuditRow;
 use sqlx::Row;
 
 const ROWS: usize = 3000;

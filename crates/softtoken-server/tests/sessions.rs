@@ -1,11 +1,12 @@
 //! Internet-banking sessions (issue 16, point 8), over real HTTP against the server binary: HSTS when the public
 //! URL is https; a new CSRF token with the new session id at login (a token from before the login is refused
-//! after it); session ids stored hashed, so that a copy of the database opens no session.
+//! after it); session ids stored hashed, so that a copy of the database opens no session; a visitor's page views
+//! store nothing (point 7), and their forms still carry a CSRF token that every instance checks alike.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
 
 mod common;
 
-use common::{assert_page, data_path, Ib, Server, TestDb};
+use common::{assert_page, data_path, databases, Ib, Server, TestDb};
 
 const CONTRACT: &str = "1000000002";
 const PASSWORD: &str = "demo-pass-2";
@@ -75,4 +76,50 @@ fn login_renews_the_csrf_token_and_ids_are_stored_hashed() {
         data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(id.as_bytes()))
     };
     assert!(keys.contains(&hashed), "{keys:?}");
+}
+
+fn sessions(server: &Server) -> i64 {
+    let (_, status) = server.get("/v1/admin/status");
+    status["counts"]["sessions"].as_i64().unwrap()
+}
+
+/// Before: every page view without a cookie wrote a session row, so a script fetching pages filled the table. Now a
+/// visitor's pages store nothing: their CSRF token is a keyed hash of their cookie (the key derived from the
+/// master key), which another instance of the bank checks alike and which no other cookie matches. The row comes
+/// with the proved login password.
+#[test]
+fn visitors_store_nothing_and_any_instance_takes_their_forms() {
+    for db in databases() {
+        let server = Server::start(&db);
+        let mut ib = Ib::new(&server);
+        for path in [
+            "/ib/",
+            "/ib/register",
+            "/ib/lang?to=en&back=/ib/login",
+            "/ib/login",
+        ] {
+            assert_eq!(ib.get(path).0, 200, "{}: {path}", db.name());
+        }
+        assert_eq!(sessions(&server), 0, "{}: page views stored a session", db.name());
+
+        // Another browser's token with this browser's cookie, and a made-up one: refused, nothing stored.
+        let mut other = Ib::new(&server);
+        other.get("/ib/login");
+        let mine = ib.csrf();
+        for forged in [other.csrf(), "A".repeat(mine.len())] {
+            ib.set_csrf(&forged);
+            let (status, _) = ib.post("/ib/login", &[("contract_id", CONTRACT), ("password", PASSWORD)]);
+            assert_eq!(status, 403, "{}", db.name());
+        }
+        assert_eq!(sessions(&server), 0, "{}", db.name());
+
+        // The form shown by this instance, sent to another: the login goes through, in English as chosen.
+        ib.set_csrf(&mine);
+        let second = server.another_instance();
+        ib.rebase(&second.base);
+        let (status, home) = ib.post("/ib/login", &[("contract_id", CONTRACT), ("password", PASSWORD)]);
+        assert_eq!(status, 200, "{}: {home}", db.name());
+        assert_page(&home, ", welcome");
+        assert_eq!(sessions(&server), 1, "{}", db.name());
+    }
 }

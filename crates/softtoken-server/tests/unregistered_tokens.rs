@@ -2,7 +2,8 @@
 //! on SQLite and PostgreSQL. Before: the register step told an unknown serial from a taken one, and five wrong
 //! codes locked any unregistered token, e.g. a hardware token imported by PSKC and waiting for its customer. Now
 //! every refused proof of a new token gets the same words, no such token locks, and the contract that keeps
-//! failing waits for the bank instead, which bounds guessing another token's code.
+//! failing waits for the bank instead, which bounds guessing another token's code; and one session ends its
+//! procedure after three refused proofs, so each further guess costs a login.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
 
 mod common;
@@ -16,6 +17,8 @@ const PASSWORD: &str = "demo-pass-2";
 const TRANSFER: &str = "2222";
 const REFUSED: &str = "シリアル番号またはワンタイムパスワードが正しくないか、このトークンは登録できません。";
 const LOCKED: &str = "トークンの登録と交換を停止しています";
+/// The end of the procedure after three refused proofs in one session.
+const TRIES_OVER: &str = "入力誤りが続いたため、この手続きを終了しました。";
 
 fn at_register_step<'a>(server: &'a Server) -> Ib<'a> {
     let mut ib = Ib::new(server);
@@ -43,18 +46,29 @@ fn probing_locks_the_prober_not_the_tokens(db: &TestDb) {
     // An unknown serial, a taken one and a wrong code for an unregistered one: the same words.
     let unknown = "SKTN00000000";
     let mut pages = Vec::new();
+    let mut last = String::new();
     for serial in [unknown, taken.as_str(), unregistered.as_str()] {
         let (status, html) = try_serial(&mut ib, serial, "000000");
         assert_eq!(status, 422, "{}: {serial}", db.name());
         assert_page(&html, REFUSED);
         let alert = &html[html.find("role=\"alert\"").unwrap()..];
-        pages.push(alert[..alert.find("</").unwrap()].to_string());
+        let alert = &alert[..alert.find("</").unwrap()];
+        // The words up to the end of the procedure's notice, which only the third adds.
+        pages.push(alert.split(TRIES_OVER).next().unwrap_or_default().to_string());
+        last = html;
     }
     assert!(pages.windows(2).all(|w| w[0] == w[1]), "{pages:?}");
 
-    // Six more wrong codes for the unregistered token: it does not lock (it counts nothing) …
-    for _ in 0..6 {
-        assert_page(&try_serial(&mut ib, &unregistered, "000000").1, REFUSED);
+    // The third refused proof in one session also ends the procedure: the prober must log in again.
+    assert_page(&last, TRIES_OVER);
+    assert_page(&last, "ログインパスワード");
+
+    // Six more wrong codes for the unregistered token, three per login: it does not lock (it counts nothing) …
+    for _ in 0..2 {
+        let mut ib = at_register_step(&server);
+        for _ in 0..3 {
+            assert_page(&try_serial(&mut ib, &unregistered, "000000").1, REFUSED);
+        }
     }
     let t = server.token(&unregistered);
     assert_eq!(
@@ -63,7 +77,9 @@ fn probing_locks_the_prober_not_the_tokens(db: &TestDb) {
         "{t}"
     );
     // … but the 10th refused proof in a row stops the prober's own registrations, even with a right code.
+    let mut ib = at_register_step(&server);
     assert_page(&try_serial(&mut ib, &unregistered, "000000").1, LOCKED);
+    let mut ib = at_register_step(&server);
     let right = victim_phone.fresh_code(&unregistered);
     assert_page(&try_serial(&mut ib, &unregistered, &right).1, LOCKED);
     assert_eq!(

@@ -3,14 +3,13 @@
 
 use sqlx::Row;
 
-use super::{db_err, Db};
-use crate::error::ApiError;
+use super::{db_err, Db, DbError};
 
 impl Db {
     /// Counts a wrong transfer password of `contract_id`; at `max` consecutive ones it locks. Returns whether the
     /// transfer password is locked now (`false` for an unknown contract). One statement, so that racing requests,
     /// on one instance or several, each count once.
-    pub async fn transfer_password_failed(&self, contract_id: &str, max: u32) -> Result<bool, ApiError> {
+    pub async fn transfer_password_failed(&self, contract_id: &str, max: u32) -> Result<bool, DbError> {
         let row = sqlx::query(
             "UPDATE customers SET transfer_failures = transfer_failures + 1, \
              transfer_locked = CASE WHEN transfer_failures + 1 >= $2 THEN 1 ELSE transfer_locked END \
@@ -29,7 +28,7 @@ impl Db {
     }
 
     /// Both proofs held: the count of wrong transfer passwords starts again.
-    pub async fn transfer_password_passed(&self, contract_id: &str) -> Result<(), ApiError> {
+    pub async fn transfer_password_passed(&self, contract_id: &str) -> Result<(), DbError> {
         sqlx::query(
             "UPDATE customers SET transfer_failures = 0 WHERE contract_id = $1 AND transfer_failures <> 0",
         )
@@ -41,7 +40,7 @@ impl Db {
     }
 
     /// The bank unlocks the contract's transfer password. Returns whether the contract exists.
-    pub async fn unlock_transfer_password(&self, contract_id: &str) -> Result<bool, ApiError> {
+    pub async fn unlock_transfer_password(&self, contract_id: &str) -> Result<bool, DbError> {
         let done = sqlx::query(
             "UPDATE customers SET transfer_failures = 0, transfer_locked = 0 WHERE contract_id = $1",
         )
@@ -58,7 +57,7 @@ pub const MAX_REGISTER_FAILURES: i64 = 10;
 
 impl Db {
     /// Counts a wrong proof of a new token by `contract_id`; returns how many in a row.
-    pub async fn register_failed(&self, contract_id: &str) -> Result<i64, ApiError> {
+    pub async fn register_failed(&self, contract_id: &str) -> Result<i64, DbError> {
         let row = sqlx::query(
             "UPDATE customers SET register_failures = register_failures + 1 WHERE contract_id = $1 \
              RETURNING register_failures",
@@ -75,7 +74,7 @@ impl Db {
     }
 
     /// A new token proved, or the bank unlocked: the count starts again. Returns whether the contract exists.
-    pub async fn register_passed(&self, contract_id: &str) -> Result<bool, ApiError> {
+    pub async fn register_passed(&self, contract_id: &str) -> Result<bool, DbError> {
         let done = sqlx::query("UPDATE customers SET register_failures = 0 WHERE contract_id = $1")
             .bind(contract_id)
             .execute(&self.writer)
@@ -107,7 +106,7 @@ pub fn login_wait(failures: i64) -> i64 {
 
 impl Db {
     /// Until when (Unix seconds) `client` must wait before trying `contract_id`'s login password again; 0: now.
-    pub async fn login_blocked_until(&self, contract_id: &str, client: &str) -> Result<i64, ApiError> {
+    pub async fn login_blocked_until(&self, contract_id: &str, client: &str) -> Result<i64, DbError> {
         let row =
             sqlx::query("SELECT blocked_until FROM login_failures WHERE contract_id = $1 AND client = $2")
                 .bind(contract_id)
@@ -123,7 +122,7 @@ impl Db {
     }
 
     /// Counts a wrong login password of `contract_id` from `client` and sets its wait; returns the wait in seconds.
-    pub async fn login_failed(&self, contract_id: &str, client: &str, now: i64) -> Result<i64, ApiError> {
+    pub async fn login_failed(&self, contract_id: &str, client: &str, now: i64) -> Result<i64, DbError> {
         let row = sqlx::query(
             "INSERT INTO login_failures (contract_id, client, failures, blocked_until) VALUES ($1, $2, 1, 0) \
              ON CONFLICT (contract_id, client) DO UPDATE SET failures = login_failures.failures + 1 \
@@ -151,7 +150,7 @@ impl Db {
     }
 
     /// The right login password: this client's count starts again.
-    pub async fn login_passed(&self, contract_id: &str, client: &str) -> Result<(), ApiError> {
+    pub async fn login_passed(&self, contract_id: &str, client: &str) -> Result<(), DbError> {
         sqlx::query("DELETE FROM login_failures WHERE contract_id = $1 AND client = $2")
             .bind(contract_id)
             .bind(client)

@@ -126,6 +126,7 @@ texts! {
     ErrSerialFormat => "シリアル番号は英字4文字と数字8桁です（例：SKTN 1234 5671）。", "A serial number is 4 letters and 8 digits (e.g. SKTN 1234 5671).";
     ErrUnknownSerial => "このシリアル番号のトークンは見つかりません。取得後、一定期間内に登録されなかったトークンは無効になります。その場合はアプリでトークンを削除し、もう一度取得してください。", "No token has this serial number. A token not registered soon after it was obtained expires: then delete it in the app and obtain a new one.";
     ErrNewTokenRefused => "シリアル番号またはワンタイムパスワードが正しくないか、このトークンは登録できません。アプリに表示されているシリアル番号とワンタイムパスワードをご確認ください。取得後、一定期間内に登録されなかったトークンは無効になります。その場合はアプリでトークンを削除し、もう一度取得してください。", "The serial number or the one-time password is wrong, or this token cannot be registered. Check both on the app's screen. A token not registered soon after it was obtained expires: then delete it in the app and obtain a new one.";
+    ErrNewTokenTries => "入力誤りが続いたため、この手続きを終了しました。最初からやり直してください。", "After repeated wrong entries this procedure has ended. Please start again from the beginning.";
     ErrRegisterLocked => "新しいトークンの確認の誤りが続いたため、トークンの登録と交換を停止しています。お取引店にお問い合わせください。", "After repeated wrong entries, registering and exchanging tokens is stopped for your contract. Please contact your branch.";
     ErrSerialTaken => "このトークンは既に登録されているか、利用できない状態です。", "This token is already registered or cannot be used.";
     ErrNotActive => "ご利用中のトークンではありません。", "This is not your token in use.";

@@ -32,9 +32,9 @@ use softtoken_core::{Digits, Params, Period, Totp};
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::{bucket_rows, AuditRow, BucketRow, TokenRow};
-use crate::error::ApiError;
-use crate::service::{audit_id, reason, Validation};
+use crate::db::sql::{bucket_rows, BucketRow};
+use crate::db::{Db, DbError};
+use crate::model::{audit_id, AuditRow, Refusal, TokenRow, TokenState, Validation};
 
 /// Most operations committed together.
 const MAX_BATCH: usize = 512;
@@ -63,7 +63,7 @@ pub struct Check {
     /// Canonical serial.
     pub serial: String,
     /// The state the token must be in.
-    pub required_state: String,
+    pub required_state: TokenState,
     pub kind: Kind,
     pub actor: String,
     pub action: String,
@@ -71,7 +71,7 @@ pub struct Check {
 
 struct Op {
     check: Check,
-    reply: oneshot::Sender<Result<Validation, ApiError>>,
+    reply: oneshot::Sender<Result<Validation, DbError>>,
 }
 
 /// The handle the service uses; cheap to clone.
@@ -80,8 +80,8 @@ pub struct Writer {
     tx: mpsc::Sender<Op>,
 }
 
-fn gone() -> ApiError {
-    ApiError::Internal("the database writer stopped".into())
+fn gone() -> DbError {
+    DbError::Failed("the database writer stopped".into())
 }
 
 /// Where the writer writes.
@@ -93,14 +93,24 @@ pub enum Target {
     Postgres(AnyPool),
 }
 
+impl Target {
+    /// Where the validations of `db` are written: its SQLite file, or its PostgreSQL pool.
+    pub fn of(db: &Db) -> Target {
+        match db.sqlite_file() {
+            Some(f) => Target::Sqlite(f.to_path_buf()),
+            None => Target::Postgres(db.writer_pool().clone()),
+        }
+    }
+}
+
 impl Writer {
     /// Starts the writer: a thread for SQLite, a task for PostgreSQL.
-    pub fn start(target: Target, master: Arc<MasterKey>, policy: Policy) -> Result<Writer, ApiError> {
+    pub fn start(target: Target, master: Arc<MasterKey>, policy: Policy) -> Result<Writer, DbError> {
         let (tx, rx) = mpsc::channel(8192);
         match target {
             Target::Sqlite(path) => {
                 sqlite::start(path, master, policy, rx)
-                    .map_err(|e| ApiError::Internal(format!("cannot start the database writer: {e}")))?;
+                    .map_err(|e| DbError::Failed(format!("cannot start the database writer: {e}")))?;
             }
             Target::Postgres(pool) => {
                 tokio::spawn(postgres::run(pool, master, policy, rx));
@@ -110,7 +120,7 @@ impl Writer {
     }
 
     /// Decides and records one check.
-    pub async fn check(&self, check: Check) -> Result<Validation, ApiError> {
+    pub async fn check(&self, check: Check) -> Result<Validation, DbError> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(Op { check, reply }).await.map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
@@ -164,7 +174,7 @@ impl BucketsSeen {
 }
 
 /// Sends each caller its result, or, if the batch failed (nothing of it was committed), the failure.
-fn reply(ops: Vec<Op>, outcome: Result<Vec<Result<Validation, ApiError>>, ApiError>) {
+fn reply(ops: Vec<Op>, outcome: Result<Vec<Result<Validation, DbError>>, DbError>) {
     match outcome {
         Ok(results) => {
             for (op, r) in ops.into_iter().zip(results) {
@@ -179,13 +189,18 @@ fn reply(ops: Vec<Op>, outcome: Result<Vec<Result<Validation, ApiError>>, ApiErr
     }
 }
 
-fn totp_of(master: &MasterKey, row: &TokenRow) -> Result<Totp, ApiError> {
-    let seed = master.open(&row.serial, &row.seed_sealed)?;
-    let params = Params {
-        algorithm: row.algorithm.parse()?,
-        digits: Digits::new(u32::try_from(row.digits).unwrap_or(0))?,
+/// The generator of a stored token. A row that cannot be opened (another master key, a damaged row) fails its
+/// validations without naming anything secret.
+fn totp_of(master: &MasterKey, row: &TokenRow) -> Result<Totp, DbError> {
+    let unusable = |e: softtoken_core::Error| {
+        DbError::Failed(format!("the stored token {} cannot be used: {e}", row.serial))
     };
-    let period = Period::new(u64::try_from(row.period).unwrap_or(0))?;
+    let seed = master.open(&row.serial, &row.seed_sealed).map_err(unusable)?;
+    let params = Params {
+        algorithm: row.algorithm.parse().map_err(unusable)?,
+        digits: Digits::new(u32::try_from(row.digits).unwrap_or(0)).map_err(unusable)?,
+    };
+    let period = Period::new(u64::try_from(row.period).unwrap_or(0)).map_err(unusable)?;
     Ok(Totp::new(&seed, params, period))
 }
 
@@ -205,7 +220,7 @@ fn audit(c: &Check, row: &TokenRow, at: i64, result: &str, detail: String) -> Au
 /// What a batch does to the database, decided on its tokens' rows as read.
 struct Plan {
     /// Each operation's result, in queue order, valid once the plan is committed.
-    results: Vec<Result<Validation, ApiError>>,
+    results: Vec<Result<Validation, DbError>>,
     /// The updates, round by round.
     rounds: Vec<Round>,
     audits: Vec<AuditRow>,
@@ -221,7 +236,7 @@ struct Round {
 /// A compare-and-set: the token is in `state`, unlocked, and its last accepted step is before `step`.
 struct Accept {
     serial: String,
-    state: String,
+    state: TokenState,
     step: i64,
     drift: i64,
 }
@@ -245,7 +260,7 @@ fn plan(
     let t_u = u64::try_from(t).unwrap_or(0);
     let max = i64::from(policy.max_failures);
     let mut totps: HashMap<String, Totp> = HashMap::new();
-    let mut results: Vec<Option<Result<Validation, ApiError>>> = (0..ops.len()).map(|_| None).collect();
+    let mut results: Vec<Option<Result<Validation, DbError>>> = (0..ops.len()).map(|_| None).collect();
     let mut audits: Vec<AuditRow> = Vec::with_capacity(ops.len() + 4);
     let mut rounds = Vec::new();
     while results.iter().any(Option::is_none) {
@@ -258,17 +273,14 @@ fn plan(
             let c = ops[i];
             let Some(row) = rows.get_mut(&c.serial) else {
                 tracing::info!(serial = c.serial.as_str(), "unknown serial");
-                results[i] = Some(Err(ApiError::not_found(
-                    reason::UNKNOWN_SERIAL,
-                    "no token has this serial number",
-                )));
+                results[i] = Some(Err(DbError::UnknownSerial));
                 continue;
             };
             if row.state != c.required_state {
-                audits.push(audit(c, row, t, reason::NOT_ACTIVE, String::new()));
+                audits.push(audit(c, row, t, Refusal::NotActive.code(), String::new()));
                 results[i] = Some(Ok(Validation::refused(
                     &row.serial,
-                    reason::NOT_ACTIVE,
+                    Refusal::NotActive,
                     None,
                     row.locked,
                 )));
@@ -308,18 +320,18 @@ fn plan(
                         results[i] = Some(Ok(Validation::accepted(&row.serial, drift)));
                         round.accepts.push(Accept {
                             serial: row.serial.clone(),
-                            state: c.required_state.clone(),
+                            state: c.required_state,
                             step,
                             drift,
                         });
                     }
-                    Err(_) => results[i] = Some(Err(ApiError::Internal("step out of range".into()))),
+                    Err(_) => results[i] = Some(Err(DbError::Failed("step out of range".into()))),
                 },
                 // A token that is nobody's yet (利用登録 and 交換 prove one) does not count failures: the one typing
                 // may not be its owner, and must not be able to lock it (the typing contract counts them instead,
                 // src/ib/mod.rs `prove_new_token`).
                 Decision::Reject { reason, .. }
-                    if reason.counts() && c.required_state != crate::db::state::ISSUED =>
+                    if reason.counts() && c.required_state != TokenState::Issued =>
                 {
                     let was_locked = row.locked;
                     row.fail_count += 1;
@@ -334,7 +346,7 @@ fn plan(
                     }
                     results[i] = Some(Ok(Validation::refused(
                         &row.serial,
-                        reason.code(),
+                        Refusal::Code(reason),
                         Some(n),
                         row.locked,
                     )));
@@ -348,7 +360,7 @@ fn plan(
                     audits.push(audit(c, row, t, reason.code(), String::new()));
                     results[i] = Some(Ok(Validation::refused(
                         &row.serial,
-                        reason.code(),
+                        Refusal::Code(reason),
                         None,
                         row.locked,
                     )));
@@ -360,7 +372,7 @@ fn plan(
     Plan {
         results: results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(ApiError::Internal("unfinished batch".into()))))
+            .map(|r| r.unwrap_or_else(|| Err(DbError::Failed("unfinished batch".into()))))
             .collect(),
         rounds,
         audits,
@@ -369,8 +381,8 @@ fn plan(
 
 /// The refusal of a batch whose updates changed other rows than its plan: it cannot happen while the batch holds
 /// its rows, and if it ever does, the batch is rolled back and decided again.
-fn changed_under_us() -> ApiError {
-    ApiError::Busy("a token changed while its validations were decided".into())
+fn changed_under_us() -> DbError {
+    DbError::Busy("a token changed while its validations were decided".into())
 }
 
 #[cfg(test)]

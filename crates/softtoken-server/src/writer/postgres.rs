@@ -13,9 +13,9 @@ use tokio::sync::mpsc;
 use super::{
     backoff, changed_under_us, plan, reply, Accept, BucketsSeen, Check, Failure, Op, MAX_BATCH, TRIES,
 };
-use crate::db::{db_err, BucketRow, Script, TokenRow, Val, TOKEN_COLS};
-use crate::error::ApiError;
-use crate::service::{now, Validation};
+use crate::db::sql::{push_audit_rows, push_bucket_rows, token_row, BucketRow, Script, Val, TOKEN_COLS};
+use crate::db::{db_err, DbError};
+use crate::model::{now, TokenRow, Validation};
 
 pub(super) async fn run(pool: AnyPool, master: Arc<MasterKey>, policy: Policy, mut rx: mpsc::Receiver<Op>) {
     let mut seen = BucketsSeen::default();
@@ -25,7 +25,7 @@ pub(super) async fn run(pool: AnyPool, master: Arc<MasterKey>, policy: Policy, m
         let checks: Vec<&Check> = ops.iter().map(|o| &o.check).collect();
         let mut outcome = commit(&pool, &master, &policy, &checks, &mut seen).await;
         for attempt in 1..TRIES {
-            if !matches!(outcome, Err(ApiError::Busy(_))) {
+            if !matches!(outcome, Err(DbError::Busy(_))) {
                 break;
             }
             // The aborted transaction changed nothing: decide the batch again on the state now committed.
@@ -45,7 +45,7 @@ async fn commit(
     policy: &Policy,
     ops: &[&Check],
     seen: &mut BucketsSeen,
-) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
+) -> Result<Vec<Result<Validation, DbError>>, DbError> {
     let mut conn = pool.acquire().await.map_err(db_err)?;
     let outcome = match decide_and_write(&mut conn, master, policy, ops, seen).await {
         Ok((results, fresh)) => match sqlx::query("COMMIT").execute(&mut *conn).await {
@@ -73,7 +73,7 @@ async fn decide_and_write(
     policy: &Policy,
     ops: &[&Check],
     seen: &BucketsSeen,
-) -> Result<(Vec<Result<Validation, ApiError>>, Vec<BucketRow>), ApiError> {
+) -> Result<(Vec<Result<Validation, DbError>>, Vec<BucketRow>), DbError> {
     let t = now();
     let serials: Vec<&str> = ops.iter().map(|c| c.serial.as_str()).collect();
     let mut read = Script::new();
@@ -81,7 +81,7 @@ async fn decide_and_write(
     push_tokens_in(&mut read, &serials);
     let mut rows: HashMap<String, TokenRow> = HashMap::with_capacity(ops.len());
     for r in read.run(conn).await? {
-        let row = crate::db::token_row(&r).map_err(db_err)?;
+        let row = token_row(&r).map_err(db_err)?;
         rows.insert(row.serial.clone(), row);
     }
 
@@ -105,10 +105,10 @@ async fn decide_and_write(
                 .map(|f| (tag + 1, f.serial.clone(), f.fail_count, f.locked)),
         );
     }
-    crate::db::push_audit_rows(&mut write, &plan.audits);
+    push_audit_rows(&mut write, &plan.audits);
     // The audit rows' bucket rows (migration 0003) that this writer has not committed yet.
     let fresh = seen.fresh(&plan.audits);
-    crate::db::push_bucket_rows(&mut write, &fresh);
+    push_bucket_rows(&mut write, &fresh);
     let mut changed = Vec::with_capacity(expected.len());
     for r in write.run(conn).await? {
         changed.push((
@@ -172,7 +172,7 @@ fn push_accepts(script: &mut Script, tag: i64, accepts: &[Accept], now: i64) {
             args.push(Val::Text(a.serial.clone()));
             args.push(Val::Int(a.step));
             args.push(Val::Int(a.drift));
-            args.push(Val::Text(a.state.clone()));
+            args.push(Val::Text(a.state.as_str().to_string()));
         }
         script.push(
             format!(

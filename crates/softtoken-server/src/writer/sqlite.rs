@@ -19,9 +19,9 @@ use softtoken_core::validation::Policy;
 use tokio::sync::mpsc;
 
 use super::{backoff, changed_under_us, plan, reply, BucketsSeen, Check, Op, MAX_BATCH, TRIES};
-use crate::db::{insert_bucket_sql, token_row_from, TokenRow, TOKEN_COLS};
-use crate::error::ApiError;
-use crate::service::{now, Validation};
+use crate::db::sql::{insert_bucket_sql, token_row_from, TOKEN_COLS};
+use crate::db::DbError;
+use crate::model::{now, TokenRow, Validation};
 
 /// Starts the checkpointer, and then the writer, each on a thread of its own. The writer's connection never
 /// checkpoints by itself, so it does not start without the checkpointer; when it ends, so does the checkpointer.
@@ -54,7 +54,7 @@ fn run(path: &Path, master: &MasterKey, policy: &Policy, mut rx: mpsc::Receiver<
         let checks: Vec<&Check> = ops.iter().map(|o| &o.check).collect();
         let mut outcome = commit(&mut conn, path, master, policy, &checks, &mut seen);
         for attempt in 1..TRIES {
-            if !matches!(outcome, Err(ApiError::Busy(_))) {
+            if !matches!(outcome, Err(DbError::Busy(_))) {
                 break;
             }
             tracing::info!(attempt, "validation batch met another transaction; retrying");
@@ -67,16 +67,16 @@ fn run(path: &Path, master: &MasterKey, policy: &Policy, mut rx: mpsc::Receiver<
 
 /// A database error as the API reports it: a busy or locked database (another writer held the lock for longer
 /// than the busy timeout) is `Busy`, worth retrying; anything else is internal.
-fn sql_err(e: rusqlite::Error) -> ApiError {
+fn sql_err(e: rusqlite::Error) -> DbError {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-            ApiError::Busy(format!("database: {e}"))
+            DbError::Busy(e.to_string())
         }
-        _ => ApiError::Internal(format!("database: {e}")),
+        _ => DbError::Failed(e.to_string()),
     }
 }
 
-fn open(path: &Path) -> Result<Connection, ApiError> {
+fn open(path: &Path) -> Result<Connection, DbError> {
     let conn = Connection::open(path).map_err(sql_err)?;
     conn.busy_handler(Some(wait_for_lock)).map_err(sql_err)?;
     // As the sqlx connections (db.rs): WAL, NORMAL sync, foreign keys. The checkpointer thread copies the WAL
@@ -167,7 +167,7 @@ fn commit(
     policy: &Policy,
     ops: &[&Check],
     seen: &mut BucketsSeen,
-) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
+) -> Result<Vec<Result<Validation, DbError>>, DbError> {
     let c = match conn {
         Some(c) => c,
         None => conn.insert(open(path)?),
@@ -189,7 +189,7 @@ fn decide_and_write(
     policy: &Policy,
     ops: &[&Check],
     seen: &mut BucketsSeen,
-) -> Result<Vec<Result<Validation, ApiError>>, ApiError> {
+) -> Result<Vec<Result<Validation, DbError>>, DbError> {
     // Dropped without a commit (any `?` below), the transaction rolls back.
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -233,7 +233,7 @@ fn decide_and_write(
         for round in &plan.rounds {
             for a in &round.accepts {
                 let n = accept
-                    .execute(params![a.serial, a.step, a.drift, a.state, t])
+                    .execute(params![a.serial, a.step, a.drift, a.state.as_str(), t])
                     .map_err(sql_err)?;
                 if n != 1 {
                     return Err(changed_under_us());

@@ -431,6 +431,11 @@ impl<'a> Ib<'a> {
         }
     }
 
+    /// The same browser (its cookies and the last form it saw) now asks `base`: another instance of the bank.
+    pub fn rebase(&mut self, base: &str) {
+        self.base = base.to_string();
+    }
+
     fn remember_csrf(&mut self, html: &str) {
         if let Some(i) = html.find("name=\"csrf\" value=\"") {
             let rest = &html[i + 19..];
