@@ -620,6 +620,44 @@ describe('internet-banking pages in headless Chromium', { concurrency: 1, timeou
     });
   });
 
+  it('three refused proofs of a new token end the procedure, in Japanese and English', async (t) => {
+    // Contract 1000000003 has no token. An unknown serial with a right check digit is refused like a wrong code;
+    // the third refusal in one session sends the customer back to the login step.
+    const words = {
+      ja: {
+        next: '次へ', contract: '契約者ID', password: 'ログインパスワード', serial: 'シリアル番号',
+        otp: 'ワンタイムパスワード', transfer: '振込用パスワード', submit: '登録',
+        over: '入力誤りが続いたため、この手続きを終了しました。最初からやり直してください。',
+      },
+      en: {
+        next: 'Next', contract: 'Contract ID', password: 'Login password', serial: 'Serial number',
+        otp: 'One-time password', transfer: 'Transfer password', submit: 'Register',
+        over: 'After repeated wrong entries this procedure has ended. Please start again from the beginning.',
+      },
+    };
+    await flow(t, {}, async (page) => {
+      for (const lang of ['ja', 'en']) {
+        const w = words[lang];
+        await page.goto(server.base + `/ib/lang?to=${lang}&back=/ib/register`);
+        await fill(page, w.contract, '1000000003');
+        await fill(page, w.password, 'demo-pass-3');
+        await submit(page, w.next);
+        for (let i = 1; i <= 3; i++) {
+          await fill(page, w.serial, 'SKTN00000000');
+          await fill(page, w.otp, '000000');
+          await fill(page, w.transfer, '3333');
+          const resp = await submit(page, w.submit);
+          assert.equal(resp.status(), 422);
+          const alert = await text(page.getByRole('alert'));
+          assert.equal(alert === w.over, i === 3, `refusal ${i}: ${alert}`);
+        }
+        assert.ok(await page.getByLabel(w.password, { exact: true }).isVisible(), 'back at the login step');
+        await assertFitsWidth(page);
+        await shot(page, `${lang}-register-error-tries-over`);
+      }
+    });
+  });
+
   it('desktop size (1280x900): top, login without OTP, home without a token, transfer refused', async (t) => {
     await flow(t, { viewport: DESKTOP }, async (page) => {
       await page.goto(server.base + '/ib/');

@@ -129,8 +129,15 @@ pub enum QrCommand {
 /// A token described on the command line rather than taken from a store.
 #[derive(Debug, Args, Clone)]
 pub struct AdHoc {
-    /// A base32 secret (`-`: read it from standard input, out of `ps` and the shell's history).
-    #[arg(long, value_name = "BASE32", conflicts_with = "uri")]
+    /// A base32 secret (`-`: read it from standard input, out of `ps` and the shell's history; or in the
+    /// environment variable SOFTTOKEN_SECRET).
+    #[arg(
+        long,
+        value_name = "BASE32",
+        conflicts_with = "uri",
+        env = "SOFTTOKEN_SECRET",
+        hide_env_values = true
+    )]
     pub secret: Option<SecretArg>,
     /// An otpauth:// URI (`-`: read it from standard input).
     #[arg(long, value_name = "URI")]
@@ -172,8 +179,15 @@ pub struct AddArgs {
     /// A PNG or JPEG image holding a provisioning QR code.
     #[arg(long, value_name = "FILE", conflicts_with = "secret")]
     pub qr: Option<PathBuf>,
-    /// A base32 secret (needs --issuer; `-`: read it from standard input).
-    #[arg(long, value_name = "BASE32", requires = "issuer")]
+    /// A base32 secret (needs --issuer; `-`: read it from standard input; or in the environment variable
+    /// SOFTTOKEN_SECRET).
+    #[arg(
+        long,
+        value_name = "BASE32",
+        requires = "issuer",
+        env = "SOFTTOKEN_SECRET",
+        hide_env_values = true
+    )]
     pub secret: Option<SecretArg>,
     /// The bank or service (with --secret).
     #[arg(long, requires = "secret")]

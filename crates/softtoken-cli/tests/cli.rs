@@ -614,7 +614,8 @@ fn with_stdin(home: &Path, args: &[&str], env: &[(&str, &str)], input: &str) -> 
 }
 
 /// Secrets need not be arguments (issue 16, point 13): `-` reads them from standard input, out of `ps` and the
-/// shell's history; a new vault needs a passphrase of 8 characters at least, as in the app.
+/// shell's history (or from SOFTTOKEN_SECRET); a new vault needs a passphrase of 8 characters at least, as in the
+/// app.
 #[test]
 fn secrets_from_standard_input_and_a_real_passphrase() {
     let h = tmp();
@@ -632,6 +633,22 @@ fn secrets_from_standard_input_and_a_real_passphrase() {
     let r = with_stdin(h.path(), &["code", "--secret", "-"], &[], "");
     assert_eq!(r.status, 2, "{}", r.err);
     assert!(r.err.contains("standard input gave nothing"), "{}", r.err);
+    // Or in the environment, which `--help` names without showing its value.
+    let r = with_stdin(
+        h.path(),
+        &["code", at[0], at[1], "--digits", "8"],
+        &[("SOFTTOKEN_SECRET", RFC_SECRET)],
+        "",
+    );
+    assert_eq!((r.status, r.out.as_str()), (0, "94287082\n"), "{}", r.err);
+    let r = with_stdin(
+        h.path(),
+        &["code", "--help"],
+        &[("SOFTTOKEN_SECRET", RFC_SECRET)],
+        "",
+    );
+    assert!(r.out.contains("SOFTTOKEN_SECRET"), "{}", r.out);
+    assert!(!r.out.contains(RFC_SECRET), "--help shows the secret: {}", r.out);
 
     let spec = format!("file:{}", h.path().join("v").display());
     let r = with_stdin(

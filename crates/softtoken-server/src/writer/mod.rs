@@ -329,7 +329,7 @@ fn plan(
                 },
                 // A token that is nobody's yet (利用登録 and 交換 prove one) does not count failures: the one typing
                 // may not be its owner, and must not be able to lock it (the typing contract counts them instead,
-                // src/ib/mod.rs `prove_new_token`).
+                // src/ib/proofs.rs `prove_new_token`).
                 Decision::Reject { reason, .. }
                     if reason.counts() && c.required_state != TokenState::Issued =>
                 {

@@ -43,8 +43,8 @@ pub struct FormSpec<'a> {
     pub submit: Key,
 }
 
-/// A wrong proof of a new token in this session: the form again, or after [`NEW_TOKEN_TRIES`] of them the end of
-/// the procedure (the customer starts again from the login).
+/// A wrong proof of a new token in this session: the form again with `words`, or after [`NEW_TOKEN_TRIES`] of
+/// them the end of the procedure, said alone (the customer starts again from the login).
 pub fn wrong_new_token(ctx: &Ctx<'_>, s: &mut Session, words: String, kept: Kept) -> Outcome {
     let tries = match &mut s.stage {
         Stage::Proved { tries, .. } | Stage::ExchangeNew { tries, .. } => {
@@ -57,9 +57,5 @@ pub fn wrong_new_token(ctx: &Ctx<'_>, s: &mut Session, words: String, kept: Kept
         return Outcome::Again(words, kept);
     }
     s.stage = Stage::Start;
-    let sep = if ctx.lang == Lang::En { " " } else { "" };
-    Outcome::Again(
-        format!("{words}{sep}{}", ctx.words(Key::ErrNewTokenTries)),
-        Kept::default(),
-    )
+    Outcome::Again(ctx.words(Key::ErrNewTokenTries), Kept::default())
 }
