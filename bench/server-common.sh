@@ -1,8 +1,8 @@
 # Sourced by the server bench scripts (from the repository root): builds the release server and the load
-# generator, sets SRV and LG to them, and holds what the scripts share: starting a server, the load generator's
+# generator, sets SRV and LG to them (SRV_BIN: another server build instead, e.g. an older commit's for an A/B), and holds what the scripts share: starting a server, the load generator's
 # token import, and one measured run with the machine's steal and both processes' CPU time.
 cargo build --release --locked -p softtoken-server --bin softtoken-server --example loadgen >&2
-SRV=$PWD/target/release/softtoken-server
+SRV=${SRV_BIN:-$PWD/target/release/softtoken-server}
 LG=$PWD/target/release/examples/loadgen
 
 # The machine's CPU time so far (/proc/stat: user nice system idle iowait irq softirq steal), and the share of it
