@@ -106,3 +106,36 @@ fn each_token_opens_its_own_api_only_on_every_database() {
         each_token_opens_its_own_api_only(&db);
     }
 }
+
+/// Before: the PSKC import read its body (up to 10 MiB) before it looked at the credential, so anyone could make
+/// the server buffer 10 MiB per request. Now a request without the admin token is refused as soon as its head has
+/// arrived: here one that announces 10 MB and sends none of it gets its 401 at once, not after the body timeout.
+#[test]
+fn the_pskc_import_refuses_a_stranger_before_reading_the_body() {
+    use std::io::{Read, Write};
+    let server = Server::start(&TestDb::Sqlite);
+    let addr = server.base.trim_start_matches("http://").to_string();
+    for auth in ["", "Authorization: Bearer not-the-admin-token\r\n"] {
+        let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        write!(
+            tcp,
+            "POST /v1/admin/pskc HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/pskc+xml\r\n\
+             Content-Length: 10000000\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = [0u8; 12];
+        tcp.read_exact(&mut head).expect("an answer before the body");
+        assert_eq!(&head, b"HTTP/1.1 401", "{auth:?}");
+    }
+    // The bank's own import of a file over the limit is refused by its announced length.
+    let r = reqwest::blocking::Client::new()
+        .post(server.url("/v1/admin/pskc"))
+        .bearer_auth(&server.admin_token)
+        .body(vec![b' '; softtoken_core::pskc::MAX_PSKC_BYTES + 1])
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "body_too_large");
+}

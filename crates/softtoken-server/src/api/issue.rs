@@ -165,9 +165,10 @@ pub(super) fn admin_audit_row(action: &str, contract: &str) -> AuditRow {
 pub(super) async fn admin_pskc(
     State(st): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
-    use softtoken_core::pskc::{self, Protection};
+    use softtoken_core::pskc::{self, Protection, MAX_PSKC_BYTES};
+    // The credential first: the body (up to 10 MiB) is read only for the bank.
     authorize(&st, &headers)?;
     let psk = match headers.get("x-pskc-key") {
         Some(v) => {
@@ -177,11 +178,26 @@ pub(super) async fn admin_pskc(
         }
         None => None,
     };
-    let protection = match &psk {
-        Some(k) => Protection::PreSharedKey(k),
-        None => Protection::None,
-    };
-    let keys = pskc::parse(&body, protection)?;
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_PSKC_BYTES as u64) {
+        return Err(ApiError::TooLarge);
+    }
+    let body = axum::body::to_bytes(body, MAX_PSKC_BYTES)
+        .await
+        .map_err(|e| ApiError::bad("bad_body", format!("the PSKC file could not be read: {e}")))?;
+    // Parsing up to 10 MiB of XML (and decrypting its keys) takes a while: not on the threads that serve requests.
+    let keys = tokio::task::spawn_blocking(move || {
+        let protection = match &psk {
+            Some(k) => Protection::PreSharedKey(k),
+            None => Protection::None,
+        };
+        pskc::parse(&body, protection)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
     let t = now();
     let mut rows = Vec::with_capacity(keys.len());
     for (i, k) in keys.iter().enumerate() {

@@ -51,12 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/admin/audit", get(audit::admin_audit))
         .route("/v1/admin/qr", post(issue::admin_qr))
         .route("/v1/admin/status", get(admin_status))
-        .route(
-            "/v1/admin/pskc",
-            post(issue::admin_pskc).layer(axum::extract::DefaultBodyLimit::max(
-                softtoken_core::pskc::MAX_PSKC_BYTES,
-            )),
-        )
+        .route("/v1/admin/pskc", post(issue::admin_pskc))
 }
 
 /// The two credentials: `DATA/api-token` lets the bank's systems validate and resync codes, nothing else;
