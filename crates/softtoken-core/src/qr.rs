@@ -10,6 +10,12 @@ use crate::error::{Error, Result};
 /// Largest image we try to decode, in pixels (a 4K screenshot is 8.3 Mpx).
 pub const MAX_DECODE_PIXELS: u64 = 40_000_000;
 
+/// Largest image file we read, in bytes (a 4K screenshot as PNG is a few MiB; a phone photo as JPEG under 10 MiB).
+pub const MAX_DECODE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Most memory the image decoder may allocate: a 40 Mpx image as 8-bit RGBA is 160 MB.
+const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+
 /// Pixels per QR module in rendered PNGs.
 const PNG_MODULE_PX: u32 = 8;
 
@@ -56,12 +62,24 @@ pub fn render_svg(text: &str) -> Result<String> {
 /// # Errors
 /// [`Error::BadImage`] when the bytes are not a readable image, [`Error::NoQrCode`] when no code decodes.
 pub fn decode(bytes: &[u8]) -> Result<Vec<String>> {
-    let reader = image::ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| Error::BadImage {
-            reason: e.to_string(),
-        })?;
-    match reader.format() {
+    if bytes.len() > MAX_DECODE_BYTES {
+        return Err(Error::BadImage {
+            reason: format!(
+                "the file is {} bytes; images over {MAX_DECODE_BYTES} bytes are not read",
+                bytes.len()
+            ),
+        });
+    }
+    let reader = || {
+        image::ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| Error::BadImage {
+                reason: e.to_string(),
+            })
+    };
+    let probe = reader()?;
+    let format = probe.format();
+    match format {
         Some(ImageFormat::Png | ImageFormat::Jpeg) => {}
         _ => {
             return Err(Error::BadImage {
@@ -69,7 +87,7 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<String>> {
             })
         }
     }
-    let (w, h) = reader.into_dimensions().map_err(|e| Error::BadImage {
+    let (w, h) = probe.into_dimensions().map_err(|e| Error::BadImage {
         reason: e.to_string(),
     })?;
     if u64::from(w) * u64::from(h) > MAX_DECODE_PIXELS {
@@ -77,7 +95,14 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<String>> {
             reason: format!("{w}×{h} is too large"),
         });
     }
-    let img = image::load_from_memory(bytes).map_err(|e| Error::BadImage {
+    // The same format, decoded under limits of its own (the decoder's allocations, not only the header's size).
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(w);
+    limits.max_image_height = Some(h);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    let mut decoder = reader()?;
+    decoder.limits(limits);
+    let img = decoder.decode().map_err(|e| Error::BadImage {
         reason: e.to_string(),
     })?;
     decode_luma(&img.to_luma8())
@@ -95,14 +120,25 @@ pub fn decode_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<String>> 
             reason: format!("{width}×{height} is too large"),
         });
     }
-    let img = image::RgbaImage::from_raw(width, height, rgba.to_vec()).ok_or_else(|| Error::BadImage {
+    let wrong_size = || Error::BadImage {
         reason: format!("{} bytes are not a {width}×{height} RGBA image", rgba.len()),
-    })?;
+    };
+    // The size is checked before the pixels are copied.
+    if u64::try_from(rgba.len()).ok() != Some(u64::from(width) * u64::from(height) * 4) {
+        return Err(wrong_size());
+    }
+    let img = image::RgbaImage::from_raw(width, height, rgba.to_vec()).ok_or_else(wrong_size)?;
     decode_luma(&image::DynamicImage::ImageRgba8(img).to_luma8())
 }
 
 fn decode_luma(luma: &image::GrayImage) -> Result<Vec<String>> {
     let (w, h) = (luma.width() as usize, luma.height() as usize);
+    // rqrr asserts that an image has pixels: an empty one is refused here instead of panicking there.
+    if w == 0 || h == 0 {
+        return Err(Error::BadImage {
+            reason: format!("a {w}×{h} image has no pixels"),
+        });
+    }
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma.as_raw()[y * w + x]);
     let mut found: Vec<((u32, u32), String)> = Vec::new();
     for grid in prepared.detect_grids() {

@@ -163,6 +163,27 @@ fn a_png_claiming_gigapixels_is_refused_before_decoding() {
     assert!(err.to_string().contains("too large"), "{err}");
 }
 
+/// Hostile input is refused by its size before the work (issue 17): a file over `MAX_DECODE_BYTES` before any
+/// decoding, raw pixels whose length does not match their claimed size before they are copied, and an image
+/// without pixels (which made the QR decoder panic) before it reaches the decoder.
+#[test]
+fn oversized_files_and_mismatched_pixels_are_refused_first() {
+    let mut huge = b"\x89PNG\r\n\x1a\n".to_vec();
+    huge.resize(qr::MAX_DECODE_BYTES + 1, 0);
+    let err = qr::decode(&huge).unwrap_err();
+    assert_eq!(err.code(), "bad_image");
+    assert!(err.to_string().contains("bytes are not read"), "{err}");
+    for (w, h, len) in [
+        (100, 100, 39_999),
+        (100, 100, 40_001),
+        (u32::MAX, 2, 8),
+        (0, 5, 0),
+    ] {
+        let err = qr::decode_rgba(w, h, &vec![0; len]).unwrap_err();
+        assert_eq!(err.code(), "bad_image", "{w}×{h}, {len} bytes: {err}");
+    }
+}
+
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xffff_ffffu32;
     for &b in bytes {
