@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use softtoken_core::provisioning::{self, ClientHandshake, ProvisionResponse};
+use softtoken_core::provisioning::{self, ClientHandshake, ProvisionResponse, MAX_RESPONSE_BYTES};
 use softtoken_core::NewToken;
 
 use crate::error::{AppError, AppResult};
@@ -38,6 +38,8 @@ fn endpoint(base: &url::Url, path: &str) -> String {
 fn client() -> AppResult<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(TIMEOUT)
+        // The service named by the customer's settings or an activation link answers itself: no redirects.
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("softtoken-app/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(AppError::internal)
@@ -50,10 +52,35 @@ fn unreachable(url: &str, e: &reqwest::Error) -> AppError {
     }
 }
 
-/// The service's error answer: `{"error": {"code", "message"}}`.
-async fn refusal(resp: reqwest::Response) -> AppError {
+/// The answer's body, at most [`MAX_RESPONSE_BYTES`]: a longer one is refused as it arrives, before anything
+/// parses it.
+async fn body(url: &str, mut resp: reqwest::Response) -> AppResult<Vec<u8>> {
     let status = resp.status().as_u16();
-    let body = resp.bytes().await.unwrap_or_default();
+    let too_long = || AppError::ServiceRefused {
+        status,
+        code: "answer_too_large".into(),
+        message: format!("the service's answer is longer than {MAX_RESPONSE_BYTES} bytes"),
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(too_long());
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| unreachable(url, &e))? {
+        if out.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(too_long());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// The service's error answer: `{"error": {"code", "message"}}`.
+async fn refusal(url: &str, resp: reqwest::Response) -> AppError {
+    let status = resp.status().as_u16();
+    let body = body(url, resp).await.unwrap_or_default();
     let r = softtoken_core::provisioning::Refusal::from_body(&body);
     AppError::ServiceRefused {
         status,
@@ -76,9 +103,9 @@ pub async fn provision(base: &url::Url, activation_code: Option<&str>) -> AppRes
         .await
         .map_err(|e| unreachable(&url, &e))?;
     if !resp.status().is_success() {
-        return Err(refusal(resp).await);
+        return Err(refusal(&url, resp).await);
     }
-    let answer: ProvisionResponse = resp.json().await.map_err(|e| {
+    let answer: ProvisionResponse = serde_json::from_slice(&body(&url, resp).await?).map_err(|e| {
         AppError::Core(softtoken_core::Error::Provisioning {
             reason: format!("the answer is not a provisioning response: {e}"),
         })
@@ -101,9 +128,14 @@ pub async fn server_time(base: &url::Url, local_ms: impl Fn() -> u64) -> AppResu
         .map_err(|e| unreachable(&url, &e))?;
     let received = local_ms();
     if !resp.status().is_success() {
-        return Err(refusal(resp).await);
+        return Err(refusal(&url, resp).await);
     }
-    let body: serde_json::Value = resp.json().await.map_err(|e| unreachable(&url, &e))?;
+    let body: serde_json::Value =
+        serde_json::from_slice(&body(&url, resp).await?).map_err(|e| AppError::ServiceRefused {
+            status: 200,
+            code: "bad_answer".into(),
+            message: format!("the answer is not JSON: {e}"),
+        })?;
     let time = body["time"].as_u64().ok_or_else(|| AppError::ServiceRefused {
         status: 200,
         code: "bad_answer".into(),

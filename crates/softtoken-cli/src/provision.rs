@@ -35,6 +35,8 @@ pub fn provision(
     let (handshake, request) = ClientHandshake::start(activation_code)?;
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
+        // The service named on the command line or in an activation link answers itself: no redirects.
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("softtoken-cli/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| CliError::Io(format!("cannot make an HTTP client: {e}")))?;
@@ -44,16 +46,15 @@ pub fn provision(
         .send()
         .map_err(|e| CliError::Io(format!("cannot reach the token service at {endpoint}: {e}")))?;
     let status = resp.status();
+    let body = bounded_body(resp)?;
     if !status.is_success() {
-        let body = resp.bytes().unwrap_or_default();
         let r = softtoken_core::provisioning::Refusal::from_body(&body);
         return Err(CliError::Io(format!(
             "the token service refused ({status}, {}): {}",
             r.code, r.message
         )));
     }
-    let body: serde_json::Value = resp
-        .json()
+    let body: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| CliError::Io(format!("the token service answered {status} with no JSON: {e}")))?;
     let answer: ProvisionResponse = serde_json::from_value(body).map_err(|e| {
         CliError::Io(format!(
@@ -79,4 +80,29 @@ pub fn provision(
     writeln!(out, "{}", info.serial.as_deref().unwrap_or_default())?;
     out.flush()?;
     Ok(())
+}
+
+/// The answer's body, at most `MAX_RESPONSE_BYTES`: a longer one is refused before anything parses it.
+fn bounded_body(resp: reqwest::blocking::Response) -> Result<Vec<u8>, CliError> {
+    use softtoken_core::provisioning::MAX_RESPONSE_BYTES;
+    use std::io::Read;
+    let too_long = || {
+        CliError::Io(format!(
+            "the token service's answer is longer than {MAX_RESPONSE_BYTES} bytes"
+        ))
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(too_long());
+    }
+    let mut body = Vec::new();
+    resp.take(MAX_RESPONSE_BYTES as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| CliError::Io(format!("cannot read the token service's answer: {e}")))?;
+    if body.len() > MAX_RESPONSE_BYTES {
+        return Err(too_long());
+    }
+    Ok(body)
 }

@@ -217,6 +217,81 @@ fn provision_refuses_unsafe_server_urls_before_touching_the_store() {
     assert!(r.err.contains("cannot reach the token service"), "{}", r.err);
 }
 
+/// A store file larger than softtoken ever writes is refused by its size, before it is read (issue 17).
+#[test]
+fn an_oversized_vault_is_refused_unread() {
+    let h = tmp();
+    let vault = h.path().join("big.vault");
+    std::fs::File::create(&vault)
+        .unwrap()
+        .set_len(softtoken_core::store::atomic::MAX_VAULT_BYTES + 1)
+        .unwrap();
+    let spec = format!("file:{}", vault.display());
+    let r = fails(
+        h.path(),
+        &["--store", &spec, "list"],
+        &[("SOFTTOKEN_PASSPHRASE", "a passphrase")],
+        1,
+        "file_too_large",
+    );
+    assert!(r.err.contains("is not read"), "{}", r.err);
+}
+
+/// A token service that answers one request with `answer` (status line, headers and body), on a free port.
+fn one_answer(answer: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(&answer);
+        }
+    });
+    url
+}
+
+/// A service may answer anything (an altered activation link names it): an answer over 64 KiB is refused before
+/// it is parsed, whether its length is announced or not, and a redirect is not followed.
+#[test]
+fn provisioning_reads_at_most_64_kib_and_follows_no_redirect() {
+    let h = tmp();
+    let store = format!("file:{}", h.path().join("v.vault").display());
+    let big = vec![b'7'; 200_000];
+    let mut announced =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n".to_vec();
+    announced.extend_from_slice(&big);
+    let mut unannounced =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".to_vec();
+    unannounced.extend_from_slice(&big);
+    for answer in [announced, unannounced] {
+        let url = one_answer(answer);
+        let r = softtoken(
+            h.path(),
+            &["--store", &store, "provision", "--server", &url],
+            &[("SOFTTOKEN_PASSPHRASE", "a passphrase")],
+        );
+        assert_eq!(r.status, 1, "{}", r.err);
+        assert!(r.err.contains("longer than 65536 bytes"), "{}", r.err);
+    }
+    let url = one_answer(
+        b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:9/v1/provision\r\nContent-Length: 0\r\n\r\n"
+            .to_vec(),
+    );
+    let r = softtoken(
+        h.path(),
+        &["--store", &store, "provision", "--server", &url],
+        &[("SOFTTOKEN_PASSPHRASE", "a passphrase")],
+    );
+    assert_eq!(r.status, 1, "{}", r.err);
+    assert!(
+        r.err.contains("307"),
+        "the redirect is reported, not followed: {}",
+        r.err
+    );
+}
+
 #[test]
 fn bad_input_exits_1_with_a_typed_one_line_message() {
     let h = tmp();

@@ -217,6 +217,19 @@ pub enum Error {
         /// What the parser said.
         reason: String,
     },
+
+    /// A file is larger than any file of its kind that softtoken writes: it is not read.
+    #[error("{path} is {size} bytes, more than a {what} can be ({limit} bytes): it is not read; restore it from a backup or move it away")]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// What the file should be ("vault", "token index").
+        what: &'static str,
+        /// Its size.
+        size: u64,
+        /// The most a file of its kind may be.
+        limit: u64,
+    },
 }
 
 impl Error {
@@ -252,6 +265,7 @@ impl Error {
             Error::PassphraseRequired => "passphrase_required",
             Error::Io { .. } => "io",
             Error::IndexCorrupt { .. } => "index_corrupt",
+            Error::FileTooLarge { .. } => "file_too_large",
         }
     }
 
@@ -332,6 +346,12 @@ mod tests {
             Error::IndexCorrupt {
                 path: PathBuf::new(),
                 reason: String::new(),
+            },
+            Error::FileTooLarge {
+                path: PathBuf::new(),
+                what: "vault",
+                size: 0,
+                limit: 0,
             },
         ];
         let mut codes: Vec<_> = samples.iter().map(Error::code).collect();

@@ -37,6 +37,9 @@ pub const VERSION: u32 = 1;
 pub const HKDF_SALT: &[u8] = b"softtoken/provision/v1";
 /// Longest activation code accepted.
 pub const MAX_ACTIVATION_CODE: usize = 64;
+/// The most of a token service's answer a client reads (a provisioning response is under 1 KiB): a service that
+/// sends more, as the one an altered activation link names might, is refused before its answer is parsed.
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// App → server: `POST /v1/provision`. `Debug` does not show the activation code.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

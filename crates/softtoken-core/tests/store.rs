@@ -1192,6 +1192,54 @@ fn keychain_delete_failure_during_remove_keeps_the_token() {
     assert_eq!(h.state().keychain_entries, 1);
 }
 
+/// A process killed in the middle of an add (after its seed reached the keychain) or of a removal (before it
+/// deleted the seed) leaves an entry that no token names; the index lists its id as pending, and the store's next
+/// write deletes it. (`crates/softtoken-cli/tests/crash.rs` kills real processes on a real Secret Service.)
+#[test]
+fn keychain_entries_left_by_a_killed_add_or_remove_go_at_the_next_write() {
+    let (mut h, a, b) = keychain_with_two();
+    let index = KeychainH::path(h.dir.path());
+    let cut_short = |h: &mut KeychainH, tokens: &str, orphan: &str| {
+        h.backend.set(orphan, b"a seed nobody names").unwrap();
+        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&index).unwrap()).unwrap();
+        v["pending"] = serde_json::json!([orphan]);
+        if tokens == "without a" {
+            v["tokens"] = serde_json::json!(v["tokens"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["id"] != a.id.as_str())
+                .cloned()
+                .collect::<Vec<_>>());
+        }
+        std::fs::write(&index, serde_json::to_vec(&v).unwrap()).unwrap();
+        h.reopen();
+    };
+    // An add cut short: the orphan goes at the next add, which works.
+    cut_short(&mut h, "both", "orphan-of-an-add");
+    assert_eq!(h.state().keychain_entries, 3);
+    assert_eq!(h.store().list().unwrap(), vec![a.clone(), b.clone()]);
+    h.store()
+        .add(totp(Some("New"), "n", Some("SKTN76543216"), LONG_B32), NOW)
+        .unwrap();
+    assert_eq!(
+        h.state().keychain_entries,
+        3,
+        "two tokens before, one new, no orphan"
+    );
+    assert!(h.backend.get("orphan-of-an-add").unwrap().is_none());
+    assert!(!String::from_utf8(std::fs::read(&index).unwrap())
+        .unwrap()
+        .contains("pending"));
+
+    // A removal of `a` cut short after the index was written: its seed goes at the next write, here a removal.
+    cut_short(&mut h, "without a", &a.id.clone());
+    assert!(h.backend.get(&a.id).unwrap().is_some());
+    h.store().remove(&b.id).unwrap();
+    assert!(h.backend.get(&a.id).unwrap().is_none());
+    assert_eq!(h.state().keychain_entries, 1, "only the new token's seed");
+}
+
 #[test]
 fn keychain_get_failure_is_reported_not_treated_as_missing() {
     let (mut h, a, _) = keychain_with_two();

@@ -71,16 +71,44 @@ pub fn lock_store(path: &Path) -> Result<StoreLock> {
     Ok(StoreLock { _file: file })
 }
 
-/// Reads `path`, or `None` if it does not exist.
+/// The largest vault file read: 10,000 tokens take about 5 MiB.
+pub const MAX_VAULT_BYTES: u64 = 16 * 1024 * 1024;
+/// The largest keychain-store index read.
+pub const MAX_INDEX_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads `path` (a `what` of at most `limit` bytes), or `None` if it does not exist. The size is checked before
+/// the file is read, and the read stops at the limit should the file grow meanwhile.
 ///
 /// # Errors
-/// [`Error::Io`] for any other failure.
-pub fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io("cannot read", path, e)),
+/// [`Error::FileTooLarge`] over the limit, [`Error::Io`] for any other failure.
+pub fn read_if_exists(path: &Path, what: &'static str, limit: u64) -> Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("cannot read", path, e)),
+    };
+    let too_large = |size: u64| Error::FileTooLarge {
+        path: path.to_path_buf(),
+        what,
+        size,
+        limit,
+    };
+    let size = file
+        .metadata()
+        .map_err(|e| Error::io("cannot read", path, e))?
+        .len();
+    if size > limit {
+        return Err(too_large(size));
     }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(Some(bytes))
 }
 
 /// Creates the parent folder of `path` if needed (mode 0700 on Unix).

@@ -11,7 +11,9 @@ use secrecy::SecretString;
 
 use crate::error::{Error, Result};
 use crate::seed::Seed;
-use crate::store::atomic::{ensure_parent, lock_store, read_if_exists, write_atomic, StoreLock};
+use crate::store::atomic::{
+    ensure_parent, lock_store, read_if_exists, write_atomic, StoreLock, MAX_VAULT_BYTES,
+};
 use crate::store::keychain::SecretBackend;
 use crate::store::{check_duplicate, TokenStore};
 use crate::token::{NewToken, TokenInfo};
@@ -38,7 +40,7 @@ impl FileStore {
         new_params: KdfParams,
     ) -> Result<FileStore> {
         let path = path.into();
-        match read_if_exists(&path)? {
+        match read_if_exists(&path, "vault", MAX_VAULT_BYTES)? {
             Some(bytes) => {
                 let key = VaultKey::for_existing(passphrase, &bytes).map_err(|e| map_vault(&path, e))?;
                 let tokens = vault::open(&key, &bytes).map_err(|e| map_vault(&path, e))?;
@@ -68,7 +70,7 @@ impl FileStore {
         key_name: &str,
     ) -> Result<FileStore> {
         let path = path.into();
-        let existing = read_if_exists(&path)?;
+        let existing = read_if_exists(&path, "vault", MAX_VAULT_BYTES)?;
         let raw = match keychain.get(key_name)? {
             Some(k) => k,
             None if existing.is_some() => {
@@ -103,7 +105,7 @@ impl FileStore {
     /// app, the CLI) may have written since this one opened it.
     fn lock_and_reload(&mut self) -> Result<StoreLock> {
         let lock = lock_store(&self.path)?;
-        if let Some(bytes) = read_if_exists(&self.path)? {
+        if let Some(bytes) = read_if_exists(&self.path, "vault", MAX_VAULT_BYTES)? {
             self.tokens = vault::open(&self.key, &bytes).map_err(|e| map_vault(&self.path, e))?;
         }
         Ok(lock)

@@ -5,9 +5,15 @@
 //! Credential Manager on Windows, Keystore-backed storage on Android); [`MemoryBackend`] is the in-memory double
 //! for unit tests, and can be told to fail so the rollback paths are tested.
 //!
-//! Order of writes, so that a failure leaves the store as it was:
-//! - add: seed into the keychain, then the index; if the index write fails the keychain entry is deleted again.
-//! - remove: index first, then the keychain entry; if that fails the old index is written back.
+//! Order of writes, so that a failure leaves the store as it was, and a process killed at any moment leaves no
+//! keychain entry behind for good:
+//! - add: the new id into the index's `pending` list, then the seed into the keychain, then the index with the
+//!   token and without the pending id; if the keychain or the index write fails, the keychain entry is deleted.
+//! - remove: the index without the token and with its id pending, then the keychain entry, then the index without
+//!   the pending id; if the keychain delete fails, the old index is written back.
+//!
+//! Every write first deletes the keychain entries of pending ids that no token has (an add or a removal that was
+//! cut short), so an entry left by a killed process lasts until the store's next write.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +24,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::seed::Seed;
-use crate::store::atomic::{ensure_parent, lock_store, read_if_exists, write_atomic};
+use crate::store::atomic::{ensure_parent, lock_store, read_if_exists, write_atomic, MAX_INDEX_BYTES};
 use crate::store::{check_duplicate, TokenStore};
 use crate::token::{NewToken, TokenInfo};
 use crate::uri::OtpKind;
@@ -298,6 +304,9 @@ impl<T: SecretBackend + ?Sized> SecretBackend for Arc<T> {
 struct Index {
     version: u32,
     tokens: Vec<TokenInfo>,
+    /// Ids whose keychain entry may exist without a token: an add or a removal in progress, or cut short.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pending: Vec<String>,
 }
 
 const INDEX_VERSION: u32 = 1;
@@ -326,8 +335,13 @@ impl<B: SecretBackend> KeychainStore<B> {
     }
 
     fn read_index(&self) -> Result<Vec<TokenInfo>> {
-        let Some(bytes) = read_if_exists(&self.index_path)? else {
-            return Ok(Vec::new());
+        Ok(self.read_full()?.0)
+    }
+
+    /// The tokens and the pending ids.
+    fn read_full(&self) -> Result<(Vec<TokenInfo>, Vec<String>)> {
+        let Some(bytes) = read_if_exists(&self.index_path, "token index", MAX_INDEX_BYTES)? else {
+            return Ok((Vec::new(), Vec::new()));
         };
         let index: Index = serde_json::from_slice(&bytes).map_err(|e| Error::IndexCorrupt {
             path: self.index_path.clone(),
@@ -342,20 +356,30 @@ impl<B: SecretBackend> KeychainStore<B> {
                 ),
             });
         }
-        Ok(index.tokens)
+        Ok((index.tokens, index.pending))
     }
 
-    fn write_index(&self, tokens: &[TokenInfo]) -> Result<()> {
+    fn write_index(&self, tokens: &[TokenInfo], pending: &[String]) -> Result<()> {
         ensure_parent(&self.index_path)?;
         let bytes = serde_json::to_vec_pretty(&Index {
             version: INDEX_VERSION,
             tokens: tokens.to_vec(),
+            pending: pending.to_vec(),
         })
         .map_err(|e| Error::IndexCorrupt {
             path: self.index_path.clone(),
             reason: e.to_string(),
         })?;
         write_atomic(&self.index_path, &bytes)
+    }
+
+    /// Deletes the keychain entries of pending ids that no token has (left by an add or a removal that was cut
+    /// short); returns the ids still pending (those whose delete failed: tried again at the next write).
+    fn sweep(&self, tokens: &[TokenInfo], pending: Vec<String>) -> Vec<String> {
+        pending
+            .into_iter()
+            .filter(|id| !tokens.iter().any(|t| &t.id == id) && self.backend.delete(id).is_err())
+            .collect()
     }
 }
 
@@ -366,14 +390,24 @@ impl<B: SecretBackend> TokenStore for KeychainStore<B> {
 
     fn add(&mut self, token: NewToken, now: u64) -> Result<TokenInfo> {
         let _lock = lock_store(&self.index_path)?;
-        let mut tokens = self.read_index()?;
+        let (mut tokens, pending) = self.read_full()?;
+        let pending = self.sweep(&tokens, pending);
         check_duplicate(&tokens, &token)?;
         let info = token.info(now);
-        self.backend.set(&info.id, token.seed.expose())?;
+        let mut intent = pending.clone();
+        intent.push(info.id.clone());
+        self.write_index(&tokens, &intent)?;
+        if let Err(e) = self.backend.set(&info.id, token.seed.expose()) {
+            // The entry may exist in part; its id stays pending, so the next write deletes it if this does not.
+            if self.backend.delete(&info.id).is_ok() {
+                let _ = self.write_index(&tokens, &pending);
+            }
+            return Err(e);
+        }
         tokens.push(info.clone());
-        if let Err(e) = self.write_index(&tokens) {
-            // Undo the keychain write; the index was not replaced. If the undo fails too, the orphan entry holds
-            // a seed no index refers to, which is harmless and overwritten by nothing (ids are random).
+        if let Err(e) = self.write_index(&tokens, &pending) {
+            // Undo the keychain write; the index still names the id as pending, so if this delete fails too the
+            // next write deletes the entry.
             let _ = self.backend.delete(&info.id);
             return Err(e);
         }
@@ -396,33 +430,39 @@ impl<B: SecretBackend> TokenStore for KeychainStore<B> {
 
     fn remove(&mut self, id: &str) -> Result<()> {
         let _lock = lock_store(&self.index_path)?;
-        let before = self.read_index()?;
+        let (before, pending) = self.read_full()?;
+        let pending = self.sweep(&before, pending);
         if !before.iter().any(|t| t.id == id) {
             return Err(Error::TokenNotFound {
                 query: id.to_string(),
             });
         }
         let after: Vec<TokenInfo> = before.iter().filter(|t| t.id != id).cloned().collect();
-        self.write_index(&after)?;
+        let mut intent = pending.clone();
+        intent.push(id.to_string());
+        self.write_index(&after, &intent)?;
         if let Err(e) = self.backend.delete(id) {
             // Put the token back so that it is still usable, and report the failure.
-            self.write_index(&before)?;
+            self.write_index(&before, &pending)?;
             return Err(e);
         }
+        // The removal is done; if clearing the pending id fails, the next write clears it.
+        let _ = self.write_index(&after, &pending);
         Ok(())
     }
 
     fn update_kind(&mut self, id: &str, change: &mut dyn FnMut(&mut OtpKind) -> bool) -> Result<()> {
         let _lock = lock_store(&self.index_path)?;
-        let mut tokens = self.read_index()?;
+        let (mut tokens, pending) = self.read_full()?;
+        let swept = self.sweep(&tokens, pending.clone());
         let t = tokens
             .iter_mut()
             .find(|t| t.id == id)
             .ok_or_else(|| Error::TokenNotFound {
                 query: id.to_string(),
             })?;
-        if change(&mut t.kind) {
-            self.write_index(&tokens)?;
+        if change(&mut t.kind) || swept != pending {
+            self.write_index(&tokens, &swept)?;
         }
         Ok(())
     }
