@@ -523,8 +523,15 @@ impl ActivationLink {
     #[must_use]
     pub fn to_link(&self) -> String {
         let mut u = String::from("softtoken://activate?");
+        // `https://bank.example/` is written `https://bank.example`; a path of the bank's own is kept whole, so
+        // that the link reads back as the same link (found by fuzzing: `/token/` came back as `/token`).
+        let server = if self.server.path() == "/" {
+            self.server.as_str().trim_end_matches('/')
+        } else {
+            self.server.as_str()
+        };
         let query = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("server", self.server.as_str().trim_end_matches('/'))
+            .append_pair("server", server)
             .append_pair("code", &self.code)
             .finish();
         u.push_str(&query);
@@ -605,12 +612,18 @@ mod link_tests {
         let text = link.to_link();
         assert_eq!(
             text,
-            "softtoken://activate?server=https%3A%2F%2Fbank.example%2Ftoken&code=AB12CD34"
+            "softtoken://activate?server=https%3A%2F%2Fbank.example%2Ftoken%2F&code=AB12CD34"
         );
         let back = ActivationLink::parse(&text).unwrap();
         assert_eq!(back.code, "AB12CD34");
-        assert_eq!(back.server.as_str(), "https://bank.example/token");
+        assert_eq!(back.server.as_str(), "https://bank.example/token/");
+        assert!(back == link, "a link reads back as itself");
         assert!(!format!("{back:?}").contains("AB12"));
+        // A bare host is written without its slash, and reads back as itself too.
+        let root = ActivationLink::new("https://bank.example/", "ab12-cd34").unwrap();
+        let text = root.to_link();
+        assert!(text.contains("server=https%3A%2F%2Fbank.example&"), "{text}");
+        assert!(ActivationLink::parse(&text).unwrap() == root);
     }
 
     #[test]

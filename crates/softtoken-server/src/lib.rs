@@ -22,7 +22,6 @@ pub mod serve;
 pub mod service;
 pub mod writer;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
@@ -114,7 +113,23 @@ pub fn sane_id(s: &str) -> bool {
     !s.is_empty() && s.chars().count() <= 64 && !s.chars().any(char::is_control)
 }
 
-/// Reads simple `key=value` pairs from a URL-encoded form body.
-pub fn form(body: &[u8]) -> HashMap<String, String> {
-    url::form_urlencoded::parse(body).into_owned().collect()
+/// What the fuzz targets (`fuzz/`) call: the request parsing this crate does itself rather than through a
+/// library. Not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Reads a cookie header, an `X-Forwarded-For` chain (behind a trusted proxy), a form body as every form of
+    /// the pages, and a stored session stage; none may panic.
+    pub fn request(cookie: &str, forwarded: &[&str], form: &[u8], stage: &str, stage_data: &str) {
+        crate::ib::read_request(cookie, form, stage, stage_data);
+        let trusted: Vec<ipnet::IpNet> = ["10.0.0.0/8", "::1/128"]
+            .iter()
+            .filter_map(|t| crate::proxy::parse_trusted(t).ok())
+            .collect();
+        let peer = std::net::IpAddr::from([10, 0, 0, 1]);
+        let _ = crate::proxy::client_ip(peer, forwarded, &trusted);
+        for id in forwarded {
+            let _ = crate::sane_id(id);
+            let _ = crate::hash_code(id);
+        }
+    }
 }

@@ -17,7 +17,7 @@ pub mod text;
 pub mod view;
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -133,4 +133,18 @@ async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Respon
     resp.headers_mut()
         .insert(header::SET_COOKIE, session::cookie(&st, session::COOKIE, "", 0)?);
     Ok(resp)
+}
+
+/// The request parsing of the pages (for the fuzz targets, `fuzz/`): the cookie header, every form, a stored
+/// stage.
+#[doc(hidden)]
+pub fn read_request(cookie: &str, form: &[u8], stage: &str, stage_data: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, v);
+        let _ = session::cookie_value(&headers, session::COOKIE);
+        let _ = session::lang_of(&headers);
+    }
+    flows::read_every_form(form);
+    let _ = session::Stage::from_row(stage, stage_data);
 }

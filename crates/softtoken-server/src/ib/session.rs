@@ -77,7 +77,7 @@ impl Stage {
     }
 
     /// The stage stored as `name` and `data`. Anything else (a row of an older server) starts over.
-    fn from_row(name: &str, data: &str) -> Stage {
+    pub(super) fn from_row(name: &str, data: &str) -> Stage {
         let data: StageData = serde_json::from_str(data).unwrap_or_default();
         match name {
             "in" => Stage::LoggedIn,

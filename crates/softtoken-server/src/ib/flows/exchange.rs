@@ -15,13 +15,13 @@ use crate::ib::view::Field;
 use crate::model::{now, TokenState};
 
 #[derive(Debug, Default, Deserialize)]
-struct OldToken {
+pub(super) struct OldToken {
     #[serde(default)]
     otp: Secret,
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct NewTokenForm {
+pub(super) struct NewTokenForm {
     #[serde(default, deserialize_with = "trimmed")]
     serial: String,
     #[serde(default)]

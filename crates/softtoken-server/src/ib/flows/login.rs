@@ -23,7 +23,7 @@ use crate::model::{now, TokenState};
 pub const LOGINS_PER_MINUTE_PER_ADDRESS: u32 = 30;
 
 #[derive(Debug, Default, Deserialize)]
-struct Credentials {
+pub(super) struct Credentials {
     #[serde(default, deserialize_with = "trimmed")]
     contract_id: String,
     #[serde(default)]
@@ -31,7 +31,7 @@ struct Credentials {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Code {
+pub(super) struct Code {
     #[serde(default)]
     otp: Secret,
 }

@@ -15,14 +15,14 @@ use crate::model::TokenState;
 /// The setting chosen.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum OnOff {
+pub(super) enum OnOff {
     On,
     #[default]
     Off,
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Form {
+pub(super) struct Form {
     #[serde(default)]
     login_otp: OnOff,
     #[serde(default)]

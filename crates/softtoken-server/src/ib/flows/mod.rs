@@ -176,3 +176,16 @@ async fn form_page(
     };
     Ok(view::page(lang, &action, flow.title(), body))
 }
+
+/// Reads `body` as every form of every flow (for the fuzz targets, `fuzz/`): none may panic, whatever the bytes.
+pub(super) fn read_every_form(body: &[u8]) {
+    let _: form::Csrf = form::parse(body);
+    let _: login::Credentials = form::parse(body);
+    let _: login::Code = form::parse(body);
+    let _: register::Form = form::parse(body);
+    let _: exchange::OldToken = form::parse(body);
+    let _: exchange::NewTokenForm = form::parse(body);
+    let _: stop::Form = form::parse(body);
+    let _: transfer::Form = form::parse(body);
+    let _: login_otp::Form = form::parse(body);
+}

@@ -16,7 +16,7 @@ use crate::ib::view::Field;
 use crate::model::{now, TokenState};
 
 #[derive(Debug, Default, Deserialize)]
-struct Form {
+pub(super) struct Form {
     #[serde(default, deserialize_with = "trimmed")]
     serial: String,
     #[serde(default)]

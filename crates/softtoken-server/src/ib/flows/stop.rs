@@ -13,7 +13,7 @@ use crate::ib::view::Field;
 use crate::model::{now, TokenState};
 
 #[derive(Debug, Default, Deserialize)]
-struct Form {
+pub(super) struct Form {
     #[serde(default)]
     otp: Secret,
     #[serde(default)]

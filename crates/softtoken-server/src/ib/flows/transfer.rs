@@ -16,7 +16,7 @@ use crate::ib::view::Field;
 const MAX_AMOUNT: u64 = 10_000_000;
 
 #[derive(Debug, Default, Deserialize)]
-struct Form {
+pub(super) struct Form {
     #[serde(default, deserialize_with = "trimmed")]
     payee: String,
     #[serde(default, deserialize_with = "trimmed")]
