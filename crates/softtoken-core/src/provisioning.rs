@@ -40,6 +40,11 @@ pub const MAX_ACTIVATION_CODE: usize = 64;
 /// The most of a token service's answer a client reads (a provisioning response is under 1 KiB): a service that
 /// sends more, as the one an altered activation link names might, is refused before its answer is parsed.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+/// The longest token service URL: an activation link writes it percent-encoded (at most three bytes a byte), and
+/// must stay under `uri::MAX_URI_LEN` so that the app reads back what the bank wrote (found by fuzzing: a
+/// 1,200-byte link was written out as 4,392).
+pub const MAX_SERVICE_URL: usize = 1024;
+const _: () = assert!(3 * MAX_SERVICE_URL + 3 * MAX_ACTIVATION_CODE + 64 < crate::uri::MAX_URI_LEN);
 
 /// App → server: `POST /v1/provision`. `Debug` does not show the activation code.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +176,13 @@ impl ClientHandshake {
             )));
         }
         let serial = Serial::parse(&resp.serial)?;
+        if resp.issuer.len() > crate::uri::MAX_ISSUER_BYTES {
+            return Err(prov(format!(
+                "the bank's name is {} bytes long, more than {}",
+                resp.issuer.len(),
+                crate::uri::MAX_ISSUER_BYTES
+            )));
+        }
         let server_public = PublicKey::from(decode_key(&resp.server_public, "server_public")?);
         let shared = self.secret.diffie_hellman(&server_public);
         if !shared.was_contributory() {
@@ -500,7 +512,15 @@ impl ActivationLink {
     /// # Errors
     /// [`Error::Provisioning`] if `text` is not a `softtoken://activate` link with a server URL and a code.
     pub fn parse(text: &str) -> Result<ActivationLink> {
-        let u = url::Url::parse(text.trim()).map_err(|_| prov("not a softtoken://activate link"))?;
+        let text = text.trim();
+        if text.len() > crate::uri::MAX_URI_LEN {
+            return Err(prov(format!(
+                "the link is {} bytes long; an activation link is under {}",
+                text.len(),
+                crate::uri::MAX_URI_LEN
+            )));
+        }
+        let u = url::Url::parse(text).map_err(|_| prov("not a softtoken://activate link"))?;
         if u.scheme() != ACTIVATION_SCHEME || u.host_str() != Some("activate") {
             return Err(prov("not a softtoken://activate link"));
         }
@@ -544,6 +564,11 @@ impl ActivationLink {
 /// # Errors
 /// [`Error::Provisioning`] otherwise.
 pub fn service_url(text: &str) -> Result<url::Url> {
+    if text.trim().len() > MAX_SERVICE_URL {
+        return Err(prov(format!(
+            "the token service URL is longer than {MAX_SERVICE_URL} bytes"
+        )));
+    }
     let u =
         url::Url::parse(text.trim()).map_err(|e| prov(format!("the token service URL is not a URL: {e}")))?;
     if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
@@ -555,6 +580,12 @@ pub fn service_url(text: &str) -> Result<url::Url> {
         return Err(prov(
             "the token service URL must not hold a user name, password, query or fragment",
         ));
+    }
+    // Parsing may percent-encode what was typed: the URL as kept is bounded too.
+    if u.as_str().len() > MAX_SERVICE_URL {
+        return Err(prov(format!(
+            "the token service URL is longer than {MAX_SERVICE_URL} bytes"
+        )));
     }
     Ok(u)
 }
@@ -624,6 +655,19 @@ mod link_tests {
         let text = root.to_link();
         assert!(text.contains("server=https%3A%2F%2Fbank.example&"), "{text}");
         assert!(ActivationLink::parse(&text).unwrap() == root);
+    }
+
+    /// A link that parses is written back as one that parses (found by fuzzing): the service URL is bounded, so
+    /// even the longest, fully percent-encoded, stays under the link's limit.
+    #[test]
+    fn the_longest_service_url_still_makes_a_link_that_reads_back() {
+        let path = "%7E".repeat((MAX_SERVICE_URL - "https://b.example/".len()) / 3);
+        let server = format!("https://b.example/{path}");
+        assert!(server.len() <= MAX_SERVICE_URL);
+        let link = ActivationLink::new(&server, &"A".repeat(MAX_ACTIVATION_CODE)).unwrap();
+        assert!(ActivationLink::parse(&link.to_link()).unwrap() == link);
+        let e = service_url(&format!("{server}{}", "a".repeat(10))).unwrap_err();
+        assert!(e.to_string().contains("longer than 1024"), "{e}");
     }
 
     #[test]

@@ -30,6 +30,20 @@ use crate::seed::Seed;
 /// Longest URI we read; real ones are under 300 characters.
 pub const MAX_URI_LEN: usize = 4096;
 
+/// Longest issuer we read, in UTF-8 bytes (a bank's name: `しんきん銀行` is 18).
+pub const MAX_ISSUER_BYTES: usize = 128;
+/// Longest account we read, in UTF-8 bytes (a contract ID, or an e-mail address).
+pub const MAX_ACCOUNT_BYTES: usize = 256;
+/// Longest serial we read, in UTF-8 bytes.
+pub const MAX_SERIAL_BYTES: usize = 64;
+
+// With these limits every URI that parses is written by `to_uri` in at most 3 × (2 × 128 + 256 + 64) bytes of
+// percent-encoded names, a 1,024-byte secret's 1,640 base32 characters and about 120 bytes more: under
+// `MAX_URI_LEN`, so that what softtoken writes it reads again (found by fuzzing: a 1,200-byte URI with a long
+// non-ASCII issuer was written out longer than 4,096).
+const _: () =
+    assert!(3 * (2 * MAX_ISSUER_BYTES + MAX_ACCOUNT_BYTES + MAX_SERIAL_BYTES) + 1640 + 200 < MAX_URI_LEN);
+
 /// Characters left as they are in labels and parameter values; everything else is percent-encoded (spaces as %20).
 const KEEP: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -189,6 +203,18 @@ impl OtpAuthUri {
             .filter(|s| !s.is_empty());
         let issuer = issuer_param.or(label_issuer);
         let serial = serial.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        for (what, value, max) in [
+            ("issuer", issuer.as_deref().unwrap_or(""), MAX_ISSUER_BYTES),
+            ("account", account.as_str(), MAX_ACCOUNT_BYTES),
+            ("serial", serial.as_deref().unwrap_or(""), MAX_SERIAL_BYTES),
+        ] {
+            if value.len() > max {
+                return Err(Error::bad_uri(format!(
+                    "the {what} is {} bytes long, more than {max}",
+                    value.len()
+                )));
+            }
+        }
         Ok(OtpAuthUri {
             kind,
             issuer,

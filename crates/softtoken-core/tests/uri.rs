@@ -772,3 +772,62 @@ proptest! {
         }
     }
 }
+
+/// Every URI that parses is written out as one that parses again (found by fuzzing: a long non-ASCII issuer was
+/// written out longer than `MAX_URI_LEN`). Names are bounded when read, and a URI at every bound at once, with the
+/// longest secret and names that percent-encode to three characters a byte, still writes under the limit.
+#[test]
+fn names_are_bounded_so_that_what_is_written_reads_again() {
+    use softtoken_core::uri::{MAX_ACCOUNT_BYTES, MAX_ISSUER_BYTES, MAX_SERIAL_BYTES};
+    let widest = |bytes: usize| "銀".repeat(bytes / 3);
+    let u = uri(
+        Some(&widest(MAX_ISSUER_BYTES)),
+        &widest(MAX_ACCOUNT_BYTES),
+        Some(&"%".repeat(MAX_SERIAL_BYTES)),
+        OtpKind::Hotp { counter: u64::MAX },
+        Params {
+            algorithm: Algorithm::Sha512,
+            digits: Digits::new(8).unwrap(),
+        },
+        &[0xa5; 1024],
+    );
+    let written = u.to_uri();
+    assert!(written.len() <= MAX_URI_LEN, "{} bytes", written.len());
+    assert_same(&OtpAuthUri::parse(&written).unwrap(), &u, "every bound at once");
+
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    for (what, uri) in [
+        (
+            "issuer",
+            format!(
+                "otpauth://totp/x?secret={secret}&issuer={}",
+                "a".repeat(MAX_ISSUER_BYTES + 1)
+            ),
+        ),
+        (
+            "issuer",
+            format!(
+                "otpauth://totp/{}:x?secret={secret}",
+                "a".repeat(MAX_ISSUER_BYTES + 1)
+            ),
+        ),
+        (
+            "account",
+            format!(
+                "otpauth://totp/{}?secret={secret}",
+                "a".repeat(MAX_ACCOUNT_BYTES + 1)
+            ),
+        ),
+        (
+            "serial",
+            format!(
+                "otpauth://totp/x?secret={secret}&serial={}",
+                "a".repeat(MAX_SERIAL_BYTES + 1)
+            ),
+        ),
+    ] {
+        let e = OtpAuthUri::parse(&uri).unwrap_err();
+        assert_eq!(e.code(), "bad_uri", "{what}");
+        assert!(e.to_string().contains(what), "{what}: {e}");
+    }
+}

@@ -192,6 +192,14 @@ pub async fn build_state_at(args: &Args, listen: SocketAddr) -> Result<AppState,
     }
     let mut settings = Settings::default();
     if let Some(i) = &args.issuer {
+        // The app and otpauth readers refuse a longer bank name: the server would issue tokens nobody can add.
+        if i.trim().is_empty() || i.len() > softtoken_core::uri::MAX_ISSUER_BYTES {
+            return Err(ApiError::Internal(format!(
+                "--issuer must be a name of 1 to {} bytes (UTF-8); this one is {} bytes",
+                softtoken_core::uri::MAX_ISSUER_BYTES,
+                i.len()
+            )));
+        }
         settings.issuer = i.clone();
     }
     settings.period = softtoken_core::Period::new(args.period)?;
