@@ -296,7 +296,7 @@ fn add(a: AddArgs, mut store: Box<dyn softtoken_core::TokenStore>) -> Result<(),
     let mut out = stdout();
     writeln!(out, "added {}", printable(&info.name()))?;
     if let Some(s) = info.serial_display() {
-        writeln!(out, "serial {s}")?;
+        writeln!(out, "serial {}", printable(&s))?;
     }
     out.flush()?;
     Ok(())
@@ -319,7 +319,7 @@ fn list(store: &dyn softtoken_core::TokenStore, json: bool) -> Result<(), CliErr
         writeln!(
             out,
             "{:<16}  {:<16}  {:<10}  {}",
-            t.serial_display().unwrap_or_else(|| "-".into()),
+            printable(&t.serial_display().unwrap_or_else(|| "-".into())),
             kind,
             format!("{}/{}", t.algorithm, t.digits.get()),
             printable(&t.name())
@@ -341,7 +341,7 @@ fn serial_show(store: &dyn softtoken_core::TokenStore, query: &str, json: bool) 
         return print_json(&json!({ "name": t.name(), "serial": serial, "display": display_serial(serial) }));
     }
     let mut out = stdout();
-    writeln!(out, "{}", display_serial(serial))?;
+    writeln!(out, "{}", printable(&display_serial(serial)))?;
     out.flush()?;
     Ok(())
 }
@@ -367,7 +367,7 @@ fn serial_check(typed: &str, json: bool) -> Result<(), CliError> {
 fn remove(mut store: Box<dyn softtoken_core::TokenStore>, query: &str, yes: bool) -> Result<(), CliError> {
     let t = store.find(query)?;
     let what = match t.serial_display() {
-        Some(s) => format!("{} (serial {s})", printable(&t.name())),
+        Some(s) => format!("{} (serial {})", printable(&t.name()), printable(&s)),
         None => printable(&t.name()),
     };
     if !yes {
@@ -425,7 +425,7 @@ fn watch(
         .iter()
         .map(|t| {
             let label = match t.info.serial_display() {
-                Some(s) => format!("{} [{s}]", printable(&t.info.name())),
+                Some(s) => format!("{} [{}]", printable(&t.info.name()), printable(&s)),
                 None => printable(&t.info.name()),
             };
             let label = if label.is_empty() {

@@ -77,7 +77,11 @@ pub fn provision(
     let mut out = stdout();
     writeln!(out, "added {}", crate::commands::printable(&info.name()))?;
     // The serial is the last line: scripts read it with `tail -n 1`.
-    writeln!(out, "{}", info.serial.as_deref().unwrap_or_default())?;
+    writeln!(
+        out,
+        "{}",
+        crate::commands::printable(info.serial.as_deref().unwrap_or_default())
+    )?;
     out.flush()?;
     Ok(())
 }

@@ -631,9 +631,19 @@ fn control_characters_are_printed_escaped() {
     let h = tmp();
     let spec = format!("file:{}", h.path().join("vault.stv").display());
     let env = [("SOFTTOKEN_PASSPHRASE", "a passphrase")];
-    let uri = format!("otpauth://totp/Evil%1B%5B2J:taro%0Dx?secret={RFC_SECRET}&issuer=Evil%1B%5B2J");
+    let uri = format!(
+        "otpauth://totp/Evil%1B%5B2J:taro%0Dx?secret={RFC_SECRET}&issuer=Evil%1B%5B2J&serial=S%1B%5B2J"
+    );
     let added = ok(h.path(), &["--store", &spec, "add", &uri], &env);
     let list = ok(h.path(), &["--store", &spec, "list"], &env);
+    // A serial is text from the QR code too (a foreign token's, not ours): printed escaped as well.
+    let serial = ok(h.path(), &["--store", &spec, "serial", "S\x1b[2J"], &env);
+    for printed in [&added, &list, &serial] {
+        assert!(
+            !printed.contains(['\x1b', '\r']),
+            "raw control characters printed: {printed:?}"
+        );
+    }
     for printed in [&added, &list] {
         assert!(
             !printed.contains(['\x1b', '\r']),

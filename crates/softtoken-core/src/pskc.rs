@@ -58,6 +58,10 @@ const MAX_DEPTH: usize = 32;
 const MAX_ELEMENTS_PER_ITEM: usize = 10_000;
 /// Longest serial number accepted.
 const MAX_SERIAL_CHARS: usize = 64;
+/// Attributes one element may carry (PSKC's have at most three): more is not a key file.
+const MAX_ATTRIBUTES: usize = 32;
+/// Text one element may hold (a key's values are a few hundred bytes of base64).
+const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 const NS_PSKC: &str = "urn:ietf:params:xml:ns:keyprov:pskc";
 const NS_PSKC_DRAFT: &str = "urn:ietf:params:xml:ns:keyprov:pskc:1.0";
@@ -413,6 +417,12 @@ fn new_element(ns: Ns, e: &BytesStart<'_>) -> Result<Element> {
                     shown(name)
                 ))
             })?;
+        if attrs.len() == MAX_ATTRIBUTES {
+            return Err(refused(format!(
+                "<{}> has more than {MAX_ATTRIBUTES} attributes",
+                shown(name)
+            )));
+        }
         attrs.push((key.to_string(), value.into_owned()));
     }
     Ok(Element {
@@ -426,6 +436,12 @@ fn new_element(ns: Ns, e: &BytesStart<'_>) -> Result<Element> {
 
 fn add_text(stack: &mut [Element], depth: usize, text: &str) -> Result<()> {
     match stack.last_mut() {
+        Some(el) if el.text.len() + text.len() > MAX_TEXT_BYTES => {
+            return Err(refused(format!(
+                "<{}> holds more than {MAX_TEXT_BYTES} bytes of text",
+                shown(&el.name)
+            )))
+        }
         Some(el) => el.text.push_str(text),
         None if depth == 0 && !text.trim().is_empty() => {
             return Err(refused(
@@ -613,6 +629,16 @@ impl Importer<'_> {
             .map(Element::trimmed)
             .filter(|s| !s.is_empty())
             .map(str::to_string);
+        if let Some(i) = issuer
+            .as_deref()
+            .filter(|i| i.len() > crate::uri::MAX_ISSUER_BYTES)
+        {
+            return Err(format!(
+                "its issuer '{}' is longer than {} bytes",
+                shown(i),
+                crate::uri::MAX_ISSUER_BYTES
+            ));
+        }
 
         let params = algorithm_parameters(key.child(Ns::Pskc, "AlgorithmParameters")?)?;
 

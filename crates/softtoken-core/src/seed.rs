@@ -59,7 +59,16 @@ impl Seed {
             match ch {
                 ' ' | '\t' | '\n' | '\r' | '-' => {}
                 '=' => {}
-                'a'..='z' | 'A'..='Z' | '2'..='7' => clean.push(ch.to_ascii_uppercase()),
+                'a'..='z' | 'A'..='Z' | '2'..='7' => {
+                    clean.push(ch.to_ascii_uppercase());
+                    // Stop reading a pasted text as soon as it holds more than the longest secret, whatever its
+                    // length: 1,024 bytes are 1,639 base32 characters.
+                    if clean.len() > (MAX_SEED_BYTES * 8).div_ceil(5) {
+                        return Err(Error::SecretTooLong {
+                            bytes: clean.len() * 5 / 8,
+                        });
+                    }
+                }
                 '0' | '1' | '8' | '9' => {
                     return Err(Error::BadBase32 {
                         reason: format!(

@@ -569,3 +569,35 @@ fn debug_output_never_shows_the_seed() {
     assert_no_seed(&dbg, RFC_SEED);
     assert!(!dbg.contains("1234567890123456"), "{dbg}");
 }
+
+/// Hostile files are refused by their shape before the work grows with them (issue 17): too many attributes on
+/// an element, too much text in one, an issuer longer than the app shows.
+#[test]
+fn attribute_text_and_issuer_bounds() {
+    use softtoken_core::pskc::{self, Protection};
+    let wrap = |key: &str| {
+        format!(
+            r#"<?xml version="1.0"?><KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc"><KeyPackage><DeviceInfo><SerialNo>X1</SerialNo></DeviceInfo>{key}</KeyPackage></KeyContainer>"#
+        )
+    };
+    let key = |issuer: &str, data: &str| {
+        format!(
+            r#"<Key Id="k1" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:totp"><Issuer>{issuer}</Issuer><Data><Secret><PlainValue>{data}</PlainValue></Secret></Data></Key>"#
+        )
+    };
+    let seed = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=";
+    assert!(pskc::parse(wrap(&key("Bank", seed)).as_bytes(), Protection::None).is_ok());
+    let attrs: String = (0..40).map(|i| format!(r#" a{i}="x""#)).collect();
+    let many = wrap(&key("Bank", seed)).replace("<Key ", &format!("<Key{attrs} "));
+    let long_text = wrap(&key("Bank", &"A".repeat(70_000)));
+    let long_issuer = wrap(&key(&"銀".repeat(50), seed));
+    for (what, xml, words) in [
+        ("attributes", many, "attributes"),
+        ("text", long_text, "bytes of text"),
+        ("issuer", long_issuer, "issuer"),
+    ] {
+        let e = pskc::parse(xml.as_bytes(), Protection::None).unwrap_err();
+        assert_eq!(e.code(), "pskc", "{what}");
+        assert!(e.to_string().contains(words), "{what}: {e}");
+    }
+}
