@@ -6,9 +6,9 @@ use axum::body::Bytes;
 use serde::Deserialize;
 
 use super::form::{parse, trimmed, Kept, Secret};
-use super::step::{wrong_new_token, Ctx, FormSpec, Outcome};
+use super::step::{proved_serial, Ctx, FormSpec, Outcome};
 use crate::error::ApiError;
-use crate::ib::proofs::{active_token, prove_new_token, refusal, NewToken};
+use crate::ib::proofs::{active_token, prove_new_token, refusal};
 use crate::ib::session::{Session, Stage};
 use crate::ib::text::{t, Key, Lang};
 use crate::ib::view::Field;
@@ -108,7 +108,7 @@ pub(super) async fn new_token(
         return Ok(Outcome::Again(ctx.words(Key::ErrSession), Kept::default()));
     };
     let actor = format!("ib:{contract}");
-    let serial = match prove_new_token(
+    let proof = prove_new_token(
         st,
         ctx.lang,
         &contract,
@@ -117,15 +117,10 @@ pub(super) async fn new_token(
         &actor,
         "ib_exchange_new",
     )
-    .await?
-    {
-        NewToken::Proved(serial) => serial,
-        NewToken::Typo(words) => return Ok(Outcome::Again(words, kept)),
-        NewToken::Refused(words) => return Ok(wrong_new_token(ctx, s, words, kept)),
-        NewToken::Locked(words) => {
-            s.stage = Stage::Start;
-            return Ok(Outcome::Again(words, Kept::default()));
-        }
+    .await?;
+    let serial = match proved_serial(ctx, s, proof, kept.clone()) {
+        Ok(serial) => serial,
+        Err(outcome) => return Ok(outcome),
     };
     if !st.svc.db.exchange(&contract, old_serial, &serial, now()).await? {
         s.stage = Stage::Start;

@@ -6,10 +6,10 @@ use axum::body::Bytes;
 use serde::Deserialize;
 
 use super::form::{parse, trimmed, Kept, Secret};
-use super::step::{wrong_new_token, Ctx, FormSpec, Outcome};
+use super::step::{proved_serial, Ctx, FormSpec, Outcome};
 use crate::db::DbError;
 use crate::error::ApiError;
-use crate::ib::proofs::{self, prove_new_token, NewToken};
+use crate::ib::proofs::{self, prove_new_token};
 use crate::ib::session::{Session, Stage};
 use crate::ib::text::{t, Key, Lang};
 use crate::ib::view::Field;
@@ -80,7 +80,7 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
     {
         return Ok(Outcome::Again(words, kept));
     }
-    let serial = match prove_new_token(
+    let proof = prove_new_token(
         st,
         lang,
         &contract,
@@ -89,15 +89,10 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
         &actor,
         "ib_register",
     )
-    .await?
-    {
-        NewToken::Proved(serial) => serial,
-        NewToken::Typo(words) => return Ok(Outcome::Again(words, kept)),
-        NewToken::Refused(words) => return Ok(wrong_new_token(ctx, s, words, kept)),
-        NewToken::Locked(words) => {
-            s.stage = Stage::Start;
-            return Ok(Outcome::Again(words, Kept::default()));
-        }
+    .await?;
+    let serial = match proved_serial(ctx, s, proof, kept.clone()) {
+        Ok(serial) => serial,
+        Err(outcome) => return Ok(outcome),
     };
     // The database allows a contract one active token: a registration racing another one loses here.
     match st

@@ -2,6 +2,7 @@
 
 use super::form::Kept;
 use crate::client::ClientAddr;
+use crate::ib::proofs::NewToken;
 use crate::ib::session::{Session, Stage, NEW_TOKEN_TRIES};
 use crate::ib::text::{t, Key, Lang};
 use crate::ib::view::Field;
@@ -45,7 +46,7 @@ pub struct FormSpec<'a> {
 
 /// A wrong proof of a new token in this session: the form again with `words`, or after [`NEW_TOKEN_TRIES`] of
 /// them the end of the procedure, said alone (the customer starts again from the login).
-pub fn wrong_new_token(ctx: &Ctx<'_>, s: &mut Session, words: String, kept: Kept) -> Outcome {
+fn wrong_new_token(ctx: &Ctx<'_>, s: &mut Session, words: String, kept: Kept) -> Outcome {
     let tries = match &mut s.stage {
         Stage::Proved { tries, .. } | Stage::ExchangeNew { tries, .. } => {
             *tries += 1;
@@ -58,4 +59,19 @@ pub fn wrong_new_token(ctx: &Ctx<'_>, s: &mut Session, words: String, kept: Kept
     }
     s.stage = Stage::Start;
     Outcome::Again(ctx.words(Key::ErrNewTokenTries), Kept::default())
+}
+
+/// The serial of a proved new token (利用登録, 交換), or the step's answer when the proof failed: a typo said as
+/// such, a refusal counted toward the session's [`NEW_TOKEN_TRIES`], a contract whose registrations wait for the
+/// bank ending the procedure.
+pub fn proved_serial(ctx: &Ctx<'_>, s: &mut Session, proof: NewToken, kept: Kept) -> Result<String, Outcome> {
+    match proof {
+        NewToken::Proved(serial) => Ok(serial),
+        NewToken::Typo(words) => Err(Outcome::Again(words, kept)),
+        NewToken::Refused(words) => Err(wrong_new_token(ctx, s, words, kept)),
+        NewToken::Locked(words) => {
+            s.stage = Stage::Start;
+            Err(Outcome::Again(words, Kept::default()))
+        }
+    }
 }
