@@ -59,14 +59,15 @@ pub(super) fn new_token_form<'a>(lang: Lang, kept: &'a Kept) -> FormSpec<'a> {
 }
 
 /// The old token's code.
-pub(super) async fn old_token(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Result<Outcome, ApiError> {
+pub(super) async fn old_token(
+    ctx: &Ctx<'_>,
+    s: &mut Session,
+    contract: &str,
+    body: &Bytes,
+) -> Result<Outcome, ApiError> {
     let st = ctx.st;
     let form: OldToken = parse(body);
-    let Some(contract) = s.contract_id.clone() else {
-        s.stage = Stage::Start;
-        return Ok(Outcome::Again(ctx.words(Key::ErrSession), Kept::default()));
-    };
-    let Some(old) = active_token(st, &contract).await? else {
+    let Some(old) = active_token(st, contract).await? else {
         s.stage = Stage::Start;
         return Ok(Outcome::Again(ctx.words(Key::ErrNoToken), Kept::default()));
     };
@@ -94,6 +95,7 @@ pub(super) async fn old_token(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> R
 pub(super) async fn new_token(
     ctx: &Ctx<'_>,
     s: &mut Session,
+    contract: &str,
     old_serial: &str,
     body: &Bytes,
 ) -> Result<Outcome, ApiError> {
@@ -103,15 +105,11 @@ pub(super) async fn new_token(
         serial: form.serial.clone(),
         ..Kept::default()
     };
-    let Some(contract) = s.contract_id.clone() else {
-        s.stage = Stage::Start;
-        return Ok(Outcome::Again(ctx.words(Key::ErrSession), Kept::default()));
-    };
     let actor = format!("ib:{contract}");
     let proof = prove_new_token(
         st,
         ctx.lang,
-        &contract,
+        contract,
         &form.serial,
         form.otp.expose(),
         &actor,
@@ -122,7 +120,7 @@ pub(super) async fn new_token(
         Ok(serial) => serial,
         Err(outcome) => return Ok(outcome),
     };
-    if !st.svc.db.exchange(&contract, old_serial, &serial, now()).await? {
+    if !st.svc.db.exchange(contract, old_serial, &serial, now()).await? {
         s.stage = Stage::Start;
         return Ok(Outcome::Again(ctx.words(Key::ErrSerialTaken), Kept::default()));
     }
@@ -131,7 +129,7 @@ pub(super) async fn new_token(
             &actor,
             "exchange",
             Some(&serial),
-            Some(&contract),
+            Some(contract),
             "ok",
             &format!("replaced {old_serial}"),
         )

@@ -195,14 +195,15 @@ pub(super) async fn credentials(
 }
 
 /// The login's second step when login OTP is on: a code of the contract's active token.
-pub(super) async fn code(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Result<Outcome, ApiError> {
+pub(super) async fn code(
+    ctx: &Ctx<'_>,
+    s: &mut Session,
+    contract: &str,
+    body: &Bytes,
+) -> Result<Outcome, ApiError> {
     let st = ctx.st;
     let form: Code = parse(body);
-    let Some(contract) = s.contract_id.clone() else {
-        s.stage = Stage::Start;
-        return Ok(Outcome::Again(ctx.words(Key::ErrSession), Kept::default()));
-    };
-    let Some(tok) = active_token(st, &contract).await? else {
+    let Some(tok) = active_token(st, contract).await? else {
         s.stage = Stage::Start;
         return Ok(Outcome::Again(ctx.words(Key::ErrNoToken), Kept::default()));
     };

@@ -51,14 +51,11 @@ pub(super) async fn form<'a>(ctx: &Ctx<'_>, s: &Session) -> Result<FormSpec<'a>,
     })
 }
 
-pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Result<Outcome, ApiError> {
+pub(super) async fn submit(ctx: &Ctx<'_>, contract: &str, body: &Bytes) -> Result<Outcome, ApiError> {
     let st = ctx.st;
     let form: Form = parse(body);
-    let Some(contract) = s.logged_in().map(str::to_string) else {
-        return Ok(Outcome::Again(ctx.words(Key::ErrSession), Kept::default()));
-    };
     let actor = format!("ib:{contract}");
-    let Some(tok) = active_token(st, &contract).await? else {
+    let Some(tok) = active_token(st, contract).await? else {
         return Ok(Outcome::Again(ctx.words(Key::ErrNoToken), Kept::default()));
     };
     let v = st
@@ -75,13 +72,13 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
         return Ok(Outcome::Again(refusal(st, ctx.lang, &v), Kept::default()));
     }
     let on = form.login_otp == OnOff::On;
-    st.svc.db.set_login_otp(&contract, on).await?;
+    st.svc.db.set_login_otp(contract, on).await?;
     st.svc
         .audit(
             &actor,
             "login_otp_setting",
             None,
-            Some(&contract),
+            Some(contract),
             "ok",
             if on { "on" } else { "off" },
         )

@@ -92,19 +92,23 @@ pub(super) async fn submit(
     if !flow.needs_login() && !s.stage.is_in(flow) {
         s.stage = Stage::Start;
     }
-    let outcome = match (flow, s.stage.clone()) {
-        (Flow::Login | Flow::Register | Flow::Exchange | Flow::Stop, Stage::Start) => {
+    // Every step after the first is the proved contract's: it is checked here once.
+    let contract = s.contract_id.clone().filter(|_| s.stage != Stage::Start);
+    let outcome = match (flow, s.stage.clone(), contract) {
+        (Flow::Login | Flow::Register | Flow::Exchange | Flow::Stop, Stage::Start, _) => {
             login::credentials(&ctx, &mut s, flow, &body).await?
         }
-        (Flow::Login, Stage::LoginCode) => login::code(&ctx, &mut s, &body).await?,
-        (Flow::Register, Stage::Proved { .. }) => register::submit(&ctx, &mut s, &body).await?,
-        (Flow::Exchange, Stage::Proved { .. }) => exchange::old_token(&ctx, &mut s, &body).await?,
-        (Flow::Exchange, Stage::ExchangeNew { old_serial, .. }) => {
-            exchange::new_token(&ctx, &mut s, &old_serial, &body).await?
+        (Flow::Login, Stage::LoginCode, Some(c)) => login::code(&ctx, &mut s, &c, &body).await?,
+        (Flow::Register, Stage::Proved { .. }, Some(c)) => register::submit(&ctx, &mut s, &c, &body).await?,
+        (Flow::Exchange, Stage::Proved { .. }, Some(c)) => {
+            exchange::old_token(&ctx, &mut s, &c, &body).await?
         }
-        (Flow::Stop, Stage::Proved { .. }) => stop::submit(&ctx, &mut s, &body).await?,
-        (Flow::Transfer, Stage::LoggedIn) => transfer::submit(&ctx, &mut s, &body).await?,
-        (Flow::LoginOtp, Stage::LoggedIn) => login_otp::submit(&ctx, &mut s, &body).await?,
+        (Flow::Exchange, Stage::ExchangeNew { old_serial, .. }, Some(c)) => {
+            exchange::new_token(&ctx, &mut s, &c, &old_serial, &body).await?
+        }
+        (Flow::Stop, Stage::Proved { .. }, Some(c)) => stop::submit(&ctx, &mut s, &c, &body).await?,
+        (Flow::Transfer, Stage::LoggedIn, Some(c)) => transfer::submit(&ctx, &c, &body).await?,
+        (Flow::LoginOtp, Stage::LoggedIn, Some(c)) => login_otp::submit(&ctx, &c, &body).await?,
         _ => {
             s.stage = Stage::Start;
             Outcome::Again(t(lang, Key::ErrSession).to_string(), Kept::default())

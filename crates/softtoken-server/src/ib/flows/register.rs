@@ -49,16 +49,17 @@ pub(super) fn form<'a>(lang: Lang, kept: &'a Kept) -> FormSpec<'a> {
     }
 }
 
-pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Result<Outcome, ApiError> {
+pub(super) async fn submit(
+    ctx: &Ctx<'_>,
+    s: &mut Session,
+    contract: &str,
+    body: &Bytes,
+) -> Result<Outcome, ApiError> {
     let (st, lang) = (ctx.st, ctx.lang);
     let form: Form = parse(body);
     let kept = Kept {
         serial: form.serial.clone(),
         ..Kept::default()
-    };
-    let Some(contract) = s.contract_id.clone() else {
-        s.stage = Stage::Start;
-        return Ok(Outcome::Again(ctx.words(Key::ErrSession), Kept::default()));
     };
     let actor = format!("ib:{contract}");
     // A mistyped serial is said first: its check digit is public, and checking it spends nothing.
@@ -70,7 +71,7 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
     if let Some(words) = proofs::transfer_password(
         st,
         lang,
-        &contract,
+        contract,
         None,
         &actor,
         "register",
@@ -83,7 +84,7 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
     let proof = prove_new_token(
         st,
         lang,
-        &contract,
+        contract,
         &form.serial,
         form.otp.expose(),
         &actor,
@@ -102,7 +103,7 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
             &serial,
             &[TokenState::Issued],
             TokenState::Active,
-            Some(&contract),
+            Some(contract),
             now(),
         )
         .await
@@ -114,9 +115,9 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
         }
         Err(e) => return Err(e.into()),
     }
-    st.svc.db.transfer_password_passed(&contract).await?;
+    st.svc.db.transfer_password_passed(contract).await?;
     st.svc
-        .audit(&actor, "register", Some(&serial), Some(&contract), "ok", "")
+        .audit(&actor, "register", Some(&serial), Some(contract), "ok", "")
         .await?;
     s.stage = Stage::Start;
     Ok(Outcome::Done(Key::DoneRegister))

@@ -38,15 +38,16 @@ pub(super) fn form(lang: Lang) -> FormSpec<'static> {
     }
 }
 
-pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Result<Outcome, ApiError> {
+pub(super) async fn submit(
+    ctx: &Ctx<'_>,
+    s: &mut Session,
+    contract: &str,
+    body: &Bytes,
+) -> Result<Outcome, ApiError> {
     let st = ctx.st;
     let form: Form = parse(body);
-    let Some(contract) = s.contract_id.clone() else {
-        s.stage = Stage::Start;
-        return Ok(Outcome::Again(ctx.words(Key::ErrSession), Kept::default()));
-    };
     let actor = format!("ib:{contract}");
-    let Some(tok) = active_token(st, &contract).await? else {
+    let Some(tok) = active_token(st, contract).await? else {
         s.stage = Stage::Start;
         return Ok(Outcome::Again(ctx.words(Key::ErrNoToken), Kept::default()));
     };
@@ -82,7 +83,7 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
                 &actor,
                 "stop",
                 Some(&tok.serial),
-                Some(&contract),
+                Some(contract),
                 "not_active",
                 "",
             )
@@ -90,7 +91,7 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
         return Ok(Outcome::Again(ctx.words(Key::ErrNotActive), Kept::default()));
     }
     st.svc
-        .audit(&actor, "stop", Some(&tok.serial), Some(&contract), "ok", "")
+        .audit(&actor, "stop", Some(&tok.serial), Some(contract), "ok", "")
         .await?;
     Ok(Outcome::Done(Key::DoneStop))
 }

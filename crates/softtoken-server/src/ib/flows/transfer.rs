@@ -8,7 +8,6 @@ use super::form::{parse, trimmed, Kept, Secret};
 use super::step::{Ctx, FormSpec, Outcome};
 use crate::error::ApiError;
 use crate::ib::proofs::{active_token, transfer_proofs};
-use crate::ib::session::Session;
 use crate::ib::text::{t, Key, Lang};
 use crate::ib::view::Field;
 
@@ -57,7 +56,7 @@ pub(super) fn form<'a>(lang: Lang, kept: &'a Kept) -> FormSpec<'a> {
     }
 }
 
-pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Result<Outcome, ApiError> {
+pub(super) async fn submit(ctx: &Ctx<'_>, contract: &str, body: &Bytes) -> Result<Outcome, ApiError> {
     let st = ctx.st;
     let form: Form = parse(body);
     let kept = Kept {
@@ -65,11 +64,8 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
         amount: form.amount.clone(),
         ..Kept::default()
     };
-    let Some(contract) = s.logged_in().map(str::to_string) else {
-        return Ok(Outcome::Again(ctx.words(Key::ErrSession), Kept::default()));
-    };
     let actor = format!("ib:{contract}");
-    let Some(tok) = active_token(st, &contract).await? else {
+    let Some(tok) = active_token(st, contract).await? else {
         return Ok(Outcome::Again(ctx.words(Key::ErrNoToken), kept));
     };
     let amount = form
@@ -99,7 +95,7 @@ pub(super) async fn submit(ctx: &Ctx<'_>, s: &mut Session, body: &Bytes) -> Resu
             &actor,
             "transfer",
             Some(&tok.serial),
-            Some(&contract),
+            Some(contract),
             "ok",
             &format!("amount {amount}"),
         )
