@@ -1,6 +1,6 @@
 //! The vault file's header alone (its key kind and KDF parameters), as a file on disk may hold anything. A
 //! header whose Argon2 parameters are small is also derived with a fixed passphrase; larger ones (up to the
-//! 256 MiB the reader accepts) would make each run take seconds, and their bounds are checked before any
+//! 64 MiB the reader accepts) would make each run take far longer, and their bounds are checked before any
 //! derivation either way.
 #![no_main]
 

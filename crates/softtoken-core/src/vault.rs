@@ -51,30 +51,57 @@ pub struct KdfParams {
 impl Default for KdfParams {
     /// OWASP's Argon2id recommendation (19 MiB, 2 passes, 1 lane): about 50 ms on a phone-class core.
     fn default() -> Self {
-        KdfParams {
-            m_kib: 19 * 1024,
-            t: 2,
-            p: 1,
-        }
+        DEFAULT_KDF
     }
 }
 
+const DEFAULT_KDF: KdfParams = KdfParams {
+    m_kib: 19 * 1024,
+    t: 2,
+    p: 1,
+};
+
+/// The most a vault file may ask of Argon2id, so that a crafted file cannot make opening it take seconds or the
+/// memory a phone does not have. Far above what softtoken writes (19 MiB, 2 passes, 1 lane): memory up to 64 MiB,
+/// passes up to 8, lanes up to 4, and memory × passes up to 128 MiB (about 3.4 times the default's work). A future
+/// default must stay inside these bounds, or readers that keep them could not open its vaults.
+pub const KDF_MAX_M_KIB: u32 = 64 * 1024;
+/// See [`KDF_MAX_M_KIB`].
+pub const KDF_MAX_T: u32 = 8;
+/// See [`KDF_MAX_M_KIB`].
+pub const KDF_MAX_P: u32 = 4;
+/// See [`KDF_MAX_M_KIB`]: memory (KiB) × passes.
+pub const KDF_MAX_WORK: u64 = 128 * 1024;
+
 impl KdfParams {
     fn check(self) -> Result<ArgonParams, VaultError> {
-        // Bounds on what a file may ask for, so a crafted vault cannot make opening it take minutes or gigabytes:
-        // 256 MiB, 16 passes, 8 lanes are far above any setting softtoken writes (19 MiB, 2, 1).
-        if !(8..=256 * 1024).contains(&self.m_kib)
-            || !(1..=16).contains(&self.t)
-            || !(1..=8).contains(&self.p)
+        let work = u64::from(self.m_kib) * u64::from(self.t);
+        if !(8..=KDF_MAX_M_KIB).contains(&self.m_kib)
+            || !(1..=KDF_MAX_T).contains(&self.t)
+            || !(1..=KDF_MAX_P).contains(&self.p)
+            || work > KDF_MAX_WORK
         {
             return Err(VaultError::Corrupt(format!(
-                "Argon2id parameters m={} KiB, t={}, p={} are out of bounds",
-                self.m_kib, self.t, self.p
+                "Argon2id parameters m={} KiB, t={}, p={} are out of bounds (at most {} MiB, {KDF_MAX_T} passes, \
+                 {KDF_MAX_P} lanes, {} MiB × passes)",
+                self.m_kib,
+                self.t,
+                self.p,
+                KDF_MAX_M_KIB / 1024,
+                KDF_MAX_WORK / 1024
             )));
         }
         ArgonParams::new(self.m_kib, self.t, self.p, Some(32)).map_err(|e| VaultError::Corrupt(e.to_string()))
     }
 }
+
+// softtoken's own setting is inside the bounds.
+const _: () = assert!(
+    DEFAULT_KDF.m_kib <= KDF_MAX_M_KIB
+        && DEFAULT_KDF.t <= KDF_MAX_T
+        && DEFAULT_KDF.p <= KDF_MAX_P
+        && DEFAULT_KDF.m_kib as u64 * DEFAULT_KDF.t as u64 <= KDF_MAX_WORK
+);
 
 /// Why a vault could not be opened or written. The file store adds the path.
 #[derive(Debug, PartialEq, Eq)]

@@ -901,6 +901,41 @@ fn flipped_bytes_are_refused() {
     }
 }
 
+/// A vault header asking Argon2id for more than the bounds (issue 17) is refused as corrupt before any key is
+/// derived, with the bounds in the message; the largest work inside them opens. (Written over a fast vault's
+/// header: the changed parameters also fail authentication, so an accepted header answers `wrong_passphrase`.)
+#[test]
+fn kdf_parameters_beyond_the_bounds_are_refused_before_deriving() {
+    let (_dir, _path, bytes, _) = passphrase_vault();
+    let with = |m_kib: u32, t: u32, p: u32| {
+        let mut b = bytes.clone();
+        b[10..22].copy_from_slice(&[m_kib.to_le_bytes(), t.to_le_bytes(), p.to_le_bytes()].concat());
+        open_damaged(&b)
+    };
+    for (m_kib, t, p) in [
+        (vault::KDF_MAX_M_KIB + 1, 1, 1),
+        (1024, vault::KDF_MAX_T + 1, 1),
+        (1024, 1, vault::KDF_MAX_P + 1),
+        (32 * 1024, 5, 1),   // each within bounds, 160 MiB × passes over 128
+        (256 * 1024, 16, 8), // what the reader accepted before
+        (u32::MAX, u32::MAX, u32::MAX),
+    ] {
+        let e = with(m_kib, t, p);
+        assert_eq!(e.code(), "vault_corrupt", "m={m_kib} t={t} p={p}: {e}");
+        assert!(
+            e.to_string()
+                .contains("at most 64 MiB, 8 passes, 4 lanes, 128 MiB × passes"),
+            "{e}"
+        );
+    }
+    // At the bounds: derived (a different key), so the answer is the authentication's.
+    assert_eq!(with(vault::KDF_MAX_M_KIB, 2, 1).code(), "wrong_passphrase");
+    assert_eq!(
+        with(16 * 1024, vault::KDF_MAX_T, vault::KDF_MAX_P).code(),
+        "wrong_passphrase"
+    );
+}
+
 #[test]
 fn unknown_version_is_corrupt_and_says_so() {
     let (_dir, _path, bytes, _) = passphrase_vault();

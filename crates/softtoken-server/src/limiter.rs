@@ -8,7 +8,9 @@
 //! client that keeps trying stays refused.
 //!
 //! Its memory is bounded: past [`MAX_KEYS`] keys at once, every new key of a bucket shares one overflow count,
-//! so a flood from many addresses is still limited (as one client) instead of growing the map.
+//! so a flood from many addresses is still limited (as one client) instead of growing the map. A full map is swept
+//! of stale keys at most once per clock minute, so a flood does not make every request scan the whole map under
+//! the lock.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -51,7 +53,15 @@ impl Counts {
 
 #[derive(Debug, Default)]
 pub struct Limiter {
-    windows: Mutex<HashMap<(String, String), Counts>>,
+    windows: Mutex<Windows>,
+}
+
+#[derive(Debug, Default)]
+struct Windows {
+    counts: HashMap<(String, String), Counts>,
+    /// The clock minute of the last sweep of a full map, and how many sweeps there were (for tests).
+    swept: Option<u64>,
+    sweeps: u64,
 }
 
 impl Limiter {
@@ -66,15 +76,21 @@ impl Limiter {
         let Ok(mut w) = self.windows.lock() else {
             return false;
         };
+        let w = &mut *w;
         let mut id = (bucket.to_string(), key.to_string());
-        if w.len() >= MAX_KEYS && !w.contains_key(&id) {
-            // Counts older than the previous minute no longer weigh anything.
-            w.retain(|_, c| c.minute + 1 >= minute);
-            if w.len() >= MAX_KEYS {
+        if w.counts.len() >= MAX_KEYS && !w.counts.contains_key(&id) {
+            // Counts older than the previous minute no longer weigh anything; a sweep in this minute already
+            // dropped all there were until the next.
+            if w.swept != Some(minute) {
+                w.counts.retain(|_, c| c.minute + 1 >= minute);
+                w.swept = Some(minute);
+                w.sweeps += 1;
+            }
+            if w.counts.len() >= MAX_KEYS {
                 id.1 = OVERFLOW.to_string();
             }
         }
-        let c = w.entry(id).or_insert(Counts {
+        let c = w.counts.entry(id).or_insert(Counts {
             minute,
             previous: 0,
             current: 0,
@@ -86,7 +102,13 @@ impl Limiter {
 
     /// Keys tracked now (for tests).
     pub fn len(&self) -> usize {
-        self.windows.lock().map(|w| w.len()).unwrap_or(0)
+        self.windows.lock().map(|w| w.counts.len()).unwrap_or(0)
+    }
+
+    /// Sweeps of a full map so far (for tests).
+    #[cfg(test)]
+    fn sweeps(&self) -> u64 {
+        self.windows.lock().map(|w| w.sweeps).unwrap_or(0)
     }
 
     /// Whether no key is tracked.
@@ -150,6 +172,9 @@ mod tests {
         assert!(l.allow_at("ip", "new-2", 2, 61));
         assert!(!l.allow_at("ip", "new-3", 2, 61));
         assert_eq!(l.len(), MAX_KEYS + 1);
+        // The full map was swept once in this minute (nothing was stale), not once per new key.
+        assert!((0..1000).all(|i| !l.allow_at("ip", &format!("more-{i}"), 2, 62)));
+        assert_eq!(l.sweeps(), 1);
         // Keys already tracked keep their own count.
         assert!(l.allow_at("ip", "7", 2, 62));
         assert!(!l.allow_at("ip", "7", 2, 62));
@@ -158,6 +183,7 @@ mod tests {
         assert!(!l.allow_at("ip", "new-4", 2, 120));
         assert!(l.allow_at("ip", "new-3", 2, 180));
         assert!(l.len() < 10);
+        assert_eq!(l.sweeps(), 3, "a sweep in minutes 1, 2 and 3");
     }
 
     #[test]
