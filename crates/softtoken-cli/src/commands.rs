@@ -193,8 +193,7 @@ fn qr_cmd(q: QrCommand) -> Result<(), CliError> {
                 .map_err(|e| CliError::Io(format!("cannot write {}: {e}", out.display())))
         }
         QrCommand::Decode { file } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| CliError::Io(format!("cannot read {}: {e}", file.display())))?;
+            let bytes = read_image(&file)?;
             let mut out = stdout();
             for text in qr::decode(&bytes)? {
                 writeln!(out, "{text}")?;
@@ -203,6 +202,23 @@ fn qr_cmd(q: QrCommand) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// An image file for the QR decoder, read only up to one byte over the decoder's limit: a larger file (or a device
+/// such as /dev/zero) is then refused by [`qr::decode`] with its typed error, without first being read whole.
+fn read_image(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| CliError::Io(format!("cannot read {}: {e}", path.display()));
+    let limit = u64::try_from(qr::MAX_DECODE_BYTES)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(cannot)?
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    Ok(bytes)
 }
 
 pub(crate) fn info_json(t: &TokenInfo) -> serde_json::Value {
@@ -230,9 +246,7 @@ fn add(a: AddArgs, mut store: Box<dyn softtoken_core::TokenStore>) -> Result<(),
     let new = if let Some(uri) = &a.uri {
         NewToken::from(OtpAuthUri::parse(&uri.read("the otpauth URI")?)?)
     } else if let Some(path) = &a.qr {
-        let bytes =
-            std::fs::read(path).map_err(|e| CliError::Io(format!("cannot read {}: {e}", path.display())))?;
-        let texts = qr::decode(&bytes)?;
+        let texts = qr::decode(&read_image(path)?)?;
         let uris: Vec<&String> = texts
             .iter()
             .filter(|t| t.trim().to_ascii_lowercase().starts_with("otpauth://"))

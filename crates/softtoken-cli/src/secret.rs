@@ -50,12 +50,22 @@ impl SecretArg {
     }
 }
 
+/// The longest line read from standard input, in bytes: far above any secret, URI (4 KiB) or activation code, so
+/// that an endless input without a line break is refused instead of filling the memory.
+const MAX_LINE: usize = 64 * 1024;
+
 /// The first line of `input`, without its line ending.
 fn read_line(input: &mut impl BufRead, what: &str) -> Result<Zeroizing<String>, CliError> {
     let mut line = Zeroizing::new(String::new());
-    input
+    let limit = u64::try_from(MAX_LINE).unwrap_or(u64::MAX).saturating_add(1);
+    std::io::Read::take(&mut *input, limit)
         .read_line(&mut line)
         .map_err(|e| CliError::Io(format!("cannot read {what} from standard input: {e}")))?;
+    if line.trim_end_matches(['\r', '\n']).len() > MAX_LINE {
+        return Err(CliError::Usage(format!(
+            "{what} on standard input is over {MAX_LINE} bytes without a line break: give the value alone on one line"
+        )));
+    }
     let text = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string());
     if text.trim().is_empty() {
         return Err(CliError::Usage(format!(
@@ -91,5 +101,15 @@ mod tests {
             read_line(&mut empty, "the secret"),
             Err(CliError::Usage(_))
         ));
+        // A line up to the limit is read; an endless one is refused after the limit, not read to its end.
+        let mut longest = std::io::Cursor::new([vec![b'A'; MAX_LINE], b"\n".to_vec()].concat());
+        assert_eq!(read_line(&mut longest, "the secret").unwrap().len(), MAX_LINE);
+        let mut endless = std::io::Read::take(std::io::repeat(b'A'), u64::MAX);
+        let mut endless = std::io::BufReader::new(&mut endless);
+        let refused = read_line(&mut endless, "the secret").err();
+        assert!(
+            matches!(&refused, Some(CliError::Usage(msg)) if msg.contains("over 65536 bytes")),
+            "{refused:?}"
+        );
     }
 }

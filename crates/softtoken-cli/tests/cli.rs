@@ -374,6 +374,14 @@ fn qr_encode_decode_png_and_svg() {
         1,
         "bad_image",
     );
+    // A device without end is read only up to the decoder's limit, then refused like any file over it.
+    fails(
+        h.path(),
+        &["qr", "decode", "/dev/zero"],
+        &[],
+        1,
+        "the largest image file read",
+    );
     fails(
         h.path(),
         &["qr", "decode", "/nonexistent.png"],

@@ -65,10 +65,8 @@ pub fn render_svg(text: &str) -> Result<String> {
 pub fn decode(bytes: &[u8]) -> Result<Vec<String>> {
     if bytes.len() > MAX_DECODE_BYTES {
         return Err(Error::BadImage {
-            reason: format!(
-                "the file is {} bytes; images over {MAX_DECODE_BYTES} bytes are not read",
-                bytes.len()
-            ),
+            // A reader may stop one byte past the limit (the CLI does), so the size is not said.
+            reason: format!("the file is over {MAX_DECODE_BYTES} bytes, the largest image file read"),
         });
     }
     let reader = || {
