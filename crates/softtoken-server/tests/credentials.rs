@@ -32,19 +32,37 @@ fn each_token_opens_its_own_api_only(db: &TestDb) {
         assert_eq!(mode & 0o077, 0, "{name} is readable by others: {mode:o}");
     }
 
-    // The validating system's token, at the bank's operations: refused, and nothing happens.
-    let admin_calls: [(&str, &str, Value); 4] = [
+    // The validating system's token, at every one of the bank's operations: refused, and nothing happens. The
+    // credential is checked before the path's token or contract is looked up, so an unknown one (the last
+    // column) is refused alike and its existence is not told.
+    let admin_calls: [(&str, &str, Value); 12] = [
         ("POST", "/v1/admin/contracts/1000000001/reissue", json!({})),
+        ("POST", "/v1/admin/contracts/9999999999/reissue", json!({})),
         (
             "POST",
             "/v1/admin/qr",
             json!({"kind": "otpauth", "contract_id": "1000000001"}),
         ),
         ("GET", "/v1/admin/audit", json!(null)),
+        ("GET", "/v1/admin/status", json!(null)),
         (
             "POST",
             "/v1/admin/contracts/1000000001/unlock-transfer",
             json!({}),
+        ),
+        (
+            "POST",
+            "/v1/admin/contracts/9999999999/unlock-registration",
+            json!({}),
+        ),
+        ("GET", "/v1/admin/contracts/9999999999/tokens", json!(null)),
+        ("GET", "/v1/admin/tokens/SKTN00000000", json!(null)),
+        ("POST", "/v1/admin/tokens/SKTN00000000/revoke", json!({})),
+        ("POST", "/v1/admin/tokens/SKTN00000000/unlock", json!({})),
+        (
+            "POST",
+            "/v1/admin/tokens/SKTN00000000/assign",
+            json!({"contract_id": "1000000001"}),
         ),
     ];
     for (method, path, body) in &admin_calls {
@@ -54,6 +72,8 @@ fn each_token_opens_its_own_api_only(db: &TestDb) {
             (403, Some("wrong_credential")),
             "{path}: {b}"
         );
+        let (status, b) = call(&server, method, path, "not-a-token-at-all", body.clone());
+        assert_eq!(status, 401, "{path}: {b}");
     }
     let (_, audit) = server.get("/v1/admin/audit?action=reissue");
     assert_eq!(
@@ -129,13 +149,27 @@ fn the_pskc_import_refuses_a_stranger_before_reading_the_body() {
         tcp.read_exact(&mut head).expect("an answer before the body");
         assert_eq!(&head, b"HTTP/1.1 401", "{auth:?}");
     }
-    // The bank's own import of a file over the limit is refused by its announced length.
-    let r = reqwest::blocking::Client::new()
-        .post(server.url("/v1/admin/pskc"))
-        .bearer_auth(&server.admin_token)
-        .body(vec![b' '; softtoken_core::pskc::MAX_PSKC_BYTES + 1])
-        .send()
+    // The bank's own import of a file over the limit is refused by its announced length, before any of it is
+    // sent. (Over raw TCP: an HTTP client still writing the body may meet the closed connection first.)
+    let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)))
         .unwrap();
-    assert_eq!(r.status().as_u16(), 413);
-    assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "body_too_large");
+    write!(
+        tcp,
+        "POST /v1/admin/pskc HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/pskc+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        server.admin_token,
+        softtoken_core::pskc::MAX_PSKC_BYTES + 1
+    )
+    .unwrap();
+    let (mut answer, mut buf) = (Vec::new(), [0u8; 4096]);
+    while !String::from_utf8_lossy(&answer).contains("body_too_large") {
+        match tcp.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"body_too_large\""), "{answer}");
 }

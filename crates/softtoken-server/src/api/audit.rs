@@ -1,12 +1,11 @@
 //! The audit trail for the bank (the admin token): by serial, contract or action, newest first, a page at a time.
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use softtoken_core::Serial;
 
-use super::authorize;
+use super::admin::Admin;
 use crate::db::AuditFilter;
 use crate::error::ApiError;
 use crate::AppState;
@@ -23,10 +22,9 @@ pub(super) struct AuditQuery {
 
 pub(super) async fn admin_audit(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    _: Admin,
     q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&st, &headers)?;
     let Query(q) = q.map_err(|e| ApiError::bad("bad_query", e.body_text()))?;
     let serial = q.serial.as_deref().map(|s| {
         Serial::parse(s)

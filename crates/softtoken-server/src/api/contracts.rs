@@ -1,11 +1,10 @@
 //! The bank's actions on a contract beyond its tokens: unlocking its transfer password, and its registrations.
 
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{authorize, customer_or_404};
+use super::admin::AdminContract;
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -13,11 +12,9 @@ use crate::AppState;
 /// bank has confirmed the customer by its own means.
 pub(super) async fn unlock_transfer(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(contract): Path<String>,
+    AdminContract(customer): AdminContract,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&st, &headers)?;
-    customer_or_404(&st, &contract).await?;
+    let contract = customer.contract_id;
     st.svc.db.unlock_transfer_password(&contract).await?;
     st.svc
         .audit("admin", "unlock_transfer", None, Some(&contract), "ok", "")
@@ -31,11 +28,9 @@ pub(super) async fn unlock_transfer(
 /// in a row, once the bank has talked to the customer.
 pub(super) async fn unlock_registration(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(contract): Path<String>,
+    AdminContract(customer): AdminContract,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&st, &headers)?;
-    customer_or_404(&st, &contract).await?;
+    let contract = customer.contract_id;
     st.svc.db.register_passed(&contract).await?;
     st.svc
         .audit("admin", "unlock_registration", None, Some(&contract), "ok", "")

@@ -2,7 +2,7 @@
 //! the import of hardware or other vendors' tokens (PSKC).
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use softtoken_core::provisioning::{self};
 use softtoken_core::{qr, OtpAuthUri, OtpKind};
 
-use super::{authorize, body, customer_or_404};
+use super::admin::{customer_or_404, Admin, AdminContract};
+use super::body;
 use crate::error::ApiError;
 use crate::model::{audit_id, now, AuditRow, TokenRow, TokenState};
 use crate::service::Bind;
@@ -21,11 +22,9 @@ use crate::AppState;
 /// a one-time activation code, valid 7 days, with which the new app obtains a token bound to the contract.
 pub(super) async fn admin_reissue(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(contract): Path<String>,
+    AdminContract(customer): AdminContract,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&st, &headers)?;
-    customer_or_404(&st, &contract).await?;
+    let contract = customer.contract_id;
     let code = crate::new_activation_code();
     let link = activation_link(&st, &code)?;
     let audit = |action: &str| admin_audit_row(action, &contract);
@@ -69,10 +68,9 @@ pub(super) struct QrReq {
 /// A provisioning QR code, PNG (default) or SVG.
 pub(super) async fn admin_qr(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    _: Admin,
     req: Result<Json<QrReq>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&st, &headers)?;
     let req = body(req)?;
     let format = req.format.as_deref().unwrap_or("png");
     if !matches!(format, "png" | "svg") {
@@ -164,12 +162,12 @@ pub(super) fn admin_audit_row(action: &str, contract: &str) -> AuditRow {
 /// that already exists refuses the whole file.
 pub(super) async fn admin_pskc(
     State(st): State<AppState>,
+    // The credential first: the body (up to 10 MiB) is read only for the bank.
+    _: Admin,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
     use softtoken_core::pskc::{self, Protection, MAX_PSKC_BYTES};
-    // The credential first: the body (up to 10 MiB) is read only for the bank.
-    authorize(&st, &headers)?;
     let psk = match headers.get("x-pskc-key") {
         Some(v) => {
             Some(pskc::pre_shared_key_from_hex(v.to_str().map_err(|_| {

@@ -1,6 +1,7 @@
 //! The JSON API under `/v1`: provisioning and time (for the app, no credentials), validation and resync (for the
 //! bank's systems, the API token), and the bank operations under `/v1/admin` (the admin token).
 
+mod admin;
 mod app;
 mod audit;
 mod contracts;
@@ -8,7 +9,6 @@ mod issue;
 mod tokens;
 
 pub use app::{PROVISIONS_PER_MINUTE, PROVISIONS_PER_MINUTE_PER_CLIENT};
-use tokens::customer_or_404;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -100,11 +100,6 @@ fn authorize_validation(st: &AppState, headers: &HeaderMap) -> Result<(), ApiErr
     authorize_scope(st, headers, Scope::Validation)
 }
 
-/// `/v1/admin/…`: the admin token.
-fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    authorize_scope(st, headers, Scope::Admin)
-}
-
 fn body<T>(j: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     j.map(|Json(v)| v).map_err(json_rejection)
 }
@@ -114,8 +109,7 @@ async fn time() -> Json<Value> {
 }
 
 /// Database kind and row counts, for operators and tests.
-async fn admin_status(State(st): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    authorize(&st, &headers)?;
+async fn admin_status(State(st): State<AppState>, _: admin::Admin) -> Result<Json<Value>, ApiError> {
     let counts: serde_json::Map<String, Value> = st
         .svc
         .db

@@ -1,15 +1,15 @@
 //! The bank's operations on tokens (the admin token): look up, revoke, unlock, assign, a contract's tokens.
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use softtoken_core::Serial;
 
-use super::{authorize, body};
+use super::admin::{customer_or_404, token_or_404, AdminContract, AdminToken};
+use super::body;
 use crate::error::ApiError;
-use crate::model::{now, CustomerRow, TokenRow, TokenState};
+use crate::model::{now, TokenRow, TokenState};
 use crate::AppState;
 
 pub(super) fn token_json(r: &TokenRow) -> Value {
@@ -31,42 +31,15 @@ pub(super) fn token_json(r: &TokenRow) -> Value {
     })
 }
 
-pub(super) async fn token_or_404(st: &AppState, typed: &str) -> Result<TokenRow, ApiError> {
-    let unknown = || ApiError::not_found("unknown_serial", "no token has this serial number");
-    let serial = Serial::parse(typed)
-        .map(String::from)
-        .unwrap_or_else(|_| typed.trim().to_string());
-    if !crate::sane_id(&serial) {
-        return Err(unknown());
-    }
-    st.svc.db.token(&serial).await?.ok_or_else(unknown)
-}
-
-pub(super) async fn customer_or_404(st: &AppState, contract: &str) -> Result<CustomerRow, ApiError> {
-    let unknown = || ApiError::not_found("unknown_contract", "no customer has this contract ID");
-    if !crate::sane_id(contract) {
-        return Err(unknown());
-    }
-    st.svc.db.customer(contract).await?.ok_or_else(unknown)
-}
-
-pub(super) async fn admin_token(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(serial): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    authorize(&st, &headers)?;
-    Ok(Json(token_json(&token_or_404(&st, &serial).await?)))
+pub(super) async fn admin_token(AdminToken(row): AdminToken) -> Json<Value> {
+    Json(token_json(&row))
 }
 
 /// Revoke (lost phone, uninstalled app): the token stops working at once, whatever its state.
 pub(super) async fn admin_revoke(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(serial): Path<String>,
+    AdminToken(row): AdminToken,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&st, &headers)?;
-    let row = token_or_404(&st, &serial).await?;
     let moved = st
         .svc
         .db
@@ -99,11 +72,8 @@ pub(super) async fn admin_revoke(
 
 pub(super) async fn admin_unlock(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(serial): Path<String>,
+    AdminToken(row): AdminToken,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&st, &headers)?;
-    let row = token_or_404(&st, &serial).await?;
     st.svc.db.unlock(&row.serial, now()).await?;
     st.svc
         .audit(
@@ -128,13 +98,10 @@ pub(super) struct AssignReq {
 /// the contract's active token without the IB registration step.
 pub(super) async fn admin_assign(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(serial): Path<String>,
+    AdminToken(row): AdminToken,
     req: Result<Json<AssignReq>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&st, &headers)?;
     let req = body(req)?;
-    let row = token_or_404(&st, &serial).await?;
     customer_or_404(&st, &req.contract_id).await?;
     if !st
         .svc
@@ -168,13 +135,10 @@ pub(super) async fn admin_assign(
 
 pub(super) async fn admin_contract_tokens(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(contract): Path<String>,
+    AdminContract(customer): AdminContract,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&st, &headers)?;
-    customer_or_404(&st, &contract).await?;
-    let tokens = st.svc.db.tokens_of(&contract).await?;
+    let tokens = st.svc.db.tokens_of(&customer.contract_id).await?;
     Ok(Json(
-        json!({ "contract_id": contract, "tokens": tokens.iter().map(token_json).collect::<Vec<_>>() }),
+        json!({ "contract_id": customer.contract_id, "tokens": tokens.iter().map(token_json).collect::<Vec<_>>() }),
     ))
 }
