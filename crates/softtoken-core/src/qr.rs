@@ -148,22 +148,17 @@ fn decode_luma(luma: &image::GrayImage) -> Result<Vec<String>> {
         let Ok(text) = String::from_utf8(data.payload) else {
             continue;
         };
-        let x = code
-            .corners
-            .iter()
-            .map(|p| p.x)
-            .min()
-            .unwrap_or(0)
-            .max(0)
-            .unsigned_abs();
-        let y = code
-            .corners
-            .iter()
-            .map(|p| p.y)
-            .min()
-            .unwrap_or(0)
-            .max(0)
-            .unsigned_abs();
+        // The code's top-left corner, as the least x and the least y of its four corners.
+        let least = |at: fn(&quircs::Point) -> i32| {
+            code.corners
+                .iter()
+                .map(at)
+                .min()
+                .unwrap_or(0)
+                .max(0)
+                .unsigned_abs()
+        };
+        let (x, y) = (least(|p| p.x), least(|p| p.y));
         if !found.iter().any(|(_, t)| *t == text) {
             found.push(((y, x), text));
         }
