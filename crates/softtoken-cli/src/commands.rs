@@ -209,13 +209,10 @@ fn qr_cmd(q: QrCommand) -> Result<(), CliError> {
 fn read_image(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
     use std::io::Read;
     let cannot = |e: std::io::Error| CliError::Io(format!("cannot read {}: {e}", path.display()));
-    let limit = u64::try_from(qr::MAX_DECODE_BYTES)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .map_err(cannot)?
-        .take(limit)
+        .take(qr::MAX_DECODE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
     Ok(bytes)

@@ -57,16 +57,16 @@ const MAX_LINE: usize = 64 * 1024;
 /// The first line of `input`, without its line ending.
 fn read_line(input: &mut impl BufRead, what: &str) -> Result<Zeroizing<String>, CliError> {
     let mut line = Zeroizing::new(String::new());
-    let limit = u64::try_from(MAX_LINE).unwrap_or(u64::MAX).saturating_add(1);
-    std::io::Read::take(&mut *input, limit)
+    std::io::Read::take(&mut *input, MAX_LINE as u64 + 1)
         .read_line(&mut line)
         .map_err(|e| CliError::Io(format!("cannot read {what} from standard input: {e}")))?;
-    if line.trim_end_matches(['\r', '\n']).len() > MAX_LINE {
+    let text = line.trim_end_matches(['\r', '\n']);
+    if text.len() > MAX_LINE {
         return Err(CliError::Usage(format!(
             "{what} on standard input is over {MAX_LINE} bytes without a line break: give the value alone on one line"
         )));
     }
-    let text = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string());
+    let text = Zeroizing::new(text.to_string());
     if text.trim().is_empty() {
         return Err(CliError::Usage(format!(
             "{what} is `-` but standard input gave nothing: pipe it in, e.g. printf %s \"$VALUE\" | softtoken …"
