@@ -58,8 +58,8 @@ impl Serialize for TokenState {
     }
 }
 
-/// A token row, seed still sealed.
-#[derive(Debug, Clone)]
+/// A token row, seed still sealed. `Debug` leaves out the sealed seed.
+#[derive(Clone)]
 pub struct TokenRow {
     pub serial: String,
     pub contract_id: Option<String>,
@@ -90,6 +90,17 @@ pub struct CustomerRow {
     /// Wrong proofs of a new token in a row (利用登録, 交換): at `lockouts::MAX_REGISTER_FAILURES` they wait for the
     /// bank.
     pub register_failures: i64,
+}
+
+impl std::fmt::Debug for TokenRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRow")
+            .field("serial", &self.serial)
+            .field("contract_id", &self.contract_id)
+            .field("state", &self.state)
+            .field("locked", &self.locked)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for CustomerRow {
@@ -235,5 +246,35 @@ impl Validation {
             fail_count,
             locked,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_row_debug_leaves_out_the_sealed_seed() {
+        let token = TokenRow {
+            serial: "SKTN12345671".into(),
+            contract_id: Some("1000000001".into()),
+            state: TokenState::Active,
+            seed_sealed: "v1.SEALED-SEED-TEXT".into(),
+            algorithm: "SHA1".into(),
+            digits: 6,
+            period: 30,
+            last_step: None,
+            drift: 0,
+            fail_count: 0,
+            locked: false,
+            source: "issued".into(),
+            created_at: 0,
+            updated_at: 0,
+        };
+        let shown = format!("{token:?}");
+        assert!(
+            shown.contains("SKTN12345671") && !shown.contains("SEALED-SEED-TEXT"),
+            "{shown}"
+        );
     }
 }
